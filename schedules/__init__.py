@@ -1,0 +1,1 @@
+"""The schedule table, the job runner (one subprocess per crawl) and the single-scheduler lock."""

@@ -1,0 +1,1 @@
+"""The Scrapy project: spiders navigate, parsers extract, importers + pipelines store."""

@@ -1,0 +1,1 @@
+"""Spiders: navigation only (which URLs, in what order, incremental cursors)."""

@@ -1,0 +1,107 @@
+"""db.store.record: the single write path (runs on SQLite, and on Postgres via any_store)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from db.records import EntityRecord, EventRecord
+from db.store import DocumentIn, quarantine, record
+
+T0 = datetime(2025, 7, 1, 11, 56, tzinfo=timezone(timedelta(hours=-4)))
+
+
+def vote_event(title="Passed 51-50", yea=50, members=("W000817", "S428"), key="vote:s372-119.2025"):
+    return EventRecord(kind="vote.recorded", key=key, title=title, occurred_at=T0, bill_id="hr1-119",
+                       member_ids=members, source_url="https://www.senate.gov/v.xml", data={"yea": yea})
+
+
+def test_insert_then_unchanged_then_revision(any_store):
+    c1 = record([vote_event()])
+    assert (c1.inserted, c1.updated, c1.unchanged) == (1, 0, 0)
+    c2 = record([vote_event()])
+    assert (c2.inserted, c2.updated, c2.unchanged) == (0, 0, 1)
+    c3 = record([vote_event(yea=51)])
+    assert (c3.inserted, c3.updated, c3.unchanged) == (0, 1, 0)
+    rows = any_store.rows("SELECT revision, data FROM event WHERE key = 'vote:s372-119.2025' ORDER BY revision")
+    assert [r[0] for r in rows] == [1, 2]
+    import json
+    datas = [r[1] if isinstance(r[1], dict) else json.loads(r[1]) for r in rows]
+    assert datas[0]["yea"] == 50 and datas[1]["yea"] == 51  # old revision still readable
+    assert any_store.scalar("SELECT count(*) FROM event_member") == 4
+    # the occurred_at keeps the source offset
+    assert any_store.scalar("SELECT occurred_at FROM event WHERE revision = 1") == "2025-07-01T11:56:00-04:00"
+
+
+def test_document_hash_skip(any_store):
+    doc = DocumentIn(body=b"<vote/>", url="https://x/1.xml")
+    c1 = record([vote_event()], document=doc)
+    assert c1.inserted == 1 and c1.skipped == 0
+    c2 = record([vote_event(title="would differ")], document=DocumentIn(body=b"<vote/>", url="https://x/1.xml"))
+    assert c2.skipped == 1 and c2.unchanged == 1 and c2.inserted == 0 and c2.updated == 0
+    assert any_store.scalar("SELECT count(*) FROM event") == 1
+    assert any_store.scalar("SELECT event_count FROM source_document") == 1
+
+
+def test_quarantine_then_fixed_parser_reads_it(any_store):
+    doc = DocumentIn(body=b"<broken", url="https://x/2.xml")
+    q = quarantine(doc, "malformed XML:\n line 1")
+    assert q.quarantined == 1 and q.errors == ["malformed XML: line 1"]
+    assert any_store.scalar("SELECT status FROM source_document") == "quarantined"
+    c = record([vote_event()], document=DocumentIn(body=b"<broken", url="https://x/2.xml"))
+    assert c.inserted == 1
+    assert any_store.scalar("SELECT status FROM source_document") == "parsed"
+
+
+def test_entity_upsert_respects_observation_time(any_store):
+    new = datetime(2025, 7, 2, tzinfo=timezone.utc)
+    old = datetime(2025, 7, 1, tzinfo=timezone.utc)
+    row = dict(bill_id="hr1-119", congress=119, bill_type="hr", number=1, title="New title")
+    record([EntityRecord("bill", [row], ("bill_id",))], observed_at=new)
+    record([EntityRecord("bill", [{**row, "title": "Old title"}], ("bill_id",))], observed_at=old)
+    assert any_store.scalar("SELECT title FROM bill") == "New title"
+    record([EntityRecord("bill", [{**row, "title": "Newest"}], ("bill_id",))], observed_at=new + timedelta(days=1))
+    assert any_store.scalar("SELECT title FROM bill") == "Newest"
+
+
+def test_replace_child_set(any_store):
+    vote = dict(vote_id="s1-119.2025", chamber="s", congress=119, session=1, number=1, year=2025)
+    pos = lambda m, p: dict(vote_id="s1-119.2025", member_id=m, position=p)  # noqa: E731
+    record([EntityRecord("vote", [vote], ("vote_id",)),
+            EntityRecord("vote_position", [pos("A000001", "yea"), pos("B000002", "nay")], ("vote_id", "member_id"),
+                         replace={"vote_id": "s1-119.2025"})])
+    record([EntityRecord("vote", [vote], ("vote_id",)),
+            EntityRecord("vote_position", [pos("A000001", "nay")], ("vote_id", "member_id"),
+                         replace={"vote_id": "s1-119.2025"})])
+    assert any_store.rows("SELECT member_id, position FROM vote_position") == [("A000001", "nay")]
+
+
+def test_stale_duplicate_is_not_a_revision(any_store):
+    t1 = datetime(2025, 7, 1, tzinfo=timezone.utc)
+    t2 = t1 + timedelta(hours=1)
+    record([vote_event(yea=51)], observed_at=t2)
+    assert record([vote_event(yea=50)], observed_at=t1).updated == 1  # older content, kept as history
+    assert record([vote_event(yea=50)], observed_at=t1).unchanged == 1
+    assert record([vote_event(yea=51)], observed_at=t2).unchanged == 1
+    # current view = the newest observation
+    cur = any_store.rows("SELECT data FROM event ORDER BY observed_at DESC, revision DESC LIMIT 1")[0][0]
+    import json
+    assert (cur if isinstance(cur, dict) else json.loads(cur))["yea"] == 51
+
+
+def test_bad_item_writes_nothing(any_store):
+    with pytest.raises(ValueError):
+        record([vote_event(key="k1"), EventRecord(kind="", key="k2", title="x")],
+               document=DocumentIn(body=b"abc"))
+    assert any_store.scalar("SELECT count(*) FROM event") == 0
+    assert any_store.scalar("SELECT count(*) FROM source_document") == 0
+
+
+def test_batch_of_many_events(any_store):
+    evs = [vote_event(key=f"vote:s{i}-119.2025", title=f"vote {i}") for i in range(1, 1201)]
+    c = record(evs)
+    assert c.inserted == 1200
+    assert any_store.scalar("SELECT count(*) FROM event_member") == 2400
+    ids = [r[0] for r in any_store.rows("SELECT id FROM event ORDER BY id")]
+    assert ids == sorted(set(ids)) and len(ids) == 1200
