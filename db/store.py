@@ -28,6 +28,7 @@ from sqlmodel import SQLModel
 
 import db.models  # noqa: F401  (registers tables)
 from db.engine import get_engine
+from db.faults import point as _fault
 from db.records import Counts, EntityRecord, EventRecord, canonical_json, iso, jsonable, sha256_hex
 
 EVENT = SQLModel.metadata.tables["event"]
@@ -134,12 +135,14 @@ def record(items: Iterable[Any], *, document: DocumentIn | None = None, engine: 
         ctx = _Ctx(conn, doc_id, obs)
         events, entities = _expand(items, ctx)
         _write_entities(conn, entities, obs)
+        _fault("store.after_entities")
         ins, upd, same = _write_events(conn, events, doc_id, obs)
         counts.inserted += ins
         counts.updated += upd
         counts.unchanged += same
         if doc_id is not None:
             conn.execute(update(DOCUMENT).where(DOCUMENT.c.id == doc_id).values(event_count=len(events)))
+        _fault("store.before_commit")
     return counts
 
 

@@ -1,0 +1,108 @@
+"""Numbers in bill text: dollar amounts, percentages, dates, fiscal years, years and counts near units.
+
+:data:`TOKEN_RE` tokenises text for the word diff so that a whole number expression ("September 30,
+2034", "$4,000,000,000,000", "fiscal year 2026", "10 percent", "10-year") is ONE token; a number that
+changed then shows up as one replaced token and is paired with its counterpart by position inside the
+same aligned provision (see engine.py), never by a set difference over the whole bill.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_UNITS = (
+    r"(?:years?|days?|months?|weeks?|hours?|minutes?|calendar\s+years?|fiscal\s+years?|acres?|miles?|"
+    r"tons?|barrels?|gallons?|megawatts?|gigawatts?|kilowatts?|individuals?|persons?|employees?|"
+    r"members?|percentage\s+points?|basis\s+points?|times|cents?|dollars?|units?|vehicles?|"
+    r"megawatt\s+hours?|kilowatt\s+hours?|square\s+feet|feet|parcels?|leases?|sales?|positions?|"
+    r"beds?|hospitals?|States?|counties|per\s+cent)"
+)
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+
+_PATTERNS: list[tuple[str, str]] = [
+    ("date", rf"{_MONTH}\s+\d{{1,2}},\s+\d{{4}}"),
+    ("date", rf"{_MONTH}\s+\d{{4}}"),
+    ("fiscal_year", r"fiscal\s+years\s+\d{4}(?:\s+(?:through|and)\s+\d{4})?|fiscal\s+year\s+\d{4}"),
+    ("money", rf"\$\s?(?:{_NUM})(?:\s+(?:thousand|million|billion|trillion))?"),
+    ("percent", rf"(?:{_NUM})(?:\s?%|\s+percent\b|\s+per\s+centum\b)"),
+    ("count", rf"(?:{_NUM})(?:-|\s+){_UNITS}\b"),
+    # a year: 1800-2199, not a section/title/law number (checked in code)
+    ("year", r"\b(?:18|19|20|21)\d{2}\b(?![\d,(])"),
+]
+_NUMBER_RE = re.compile("|".join(f"(?P<{k}{i}>{p})" for i, (k, p) in enumerate(_PATTERNS)))
+_KINDS = {f"{k}{i}": k for i, (k, _p) in enumerate(_PATTERNS)}
+
+# Token regex for the word diff: number expressions first, then words, then single punctuation marks.
+TOKEN_RE = re.compile(
+    rf"(?:{'|'.join(p for _k, p in _PATTERNS if _k != 'year')})|\w+(?:[-'\u2019.]\w+)*|[^\w\s]"
+)
+
+_NOT_YEAR_BEFORE = re.compile(
+    r"(?:section|sections|sec\.|title|chapter|part|subpart|subtitle|subchapter|law|no\.|u\.s\.c\.|"
+    r"stat\.|paragraph|code|act|rule|form|schedule)\s*$",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Number:
+    kind: str  # money | percent | date | fiscal_year | year | count
+    text: str
+    start: int
+    end: int
+
+
+def extract_numbers(text: str) -> list[Number]:
+    """Every number expression in ``text`` in order (years that look like section/law numbers skipped)."""
+    out: list[Number] = []
+    for m in _NUMBER_RE.finditer(text or ""):
+        kind = _KINDS[m.lastgroup or ""]
+        if kind == "year" and _NOT_YEAR_BEFORE.search(text[max(0, m.start() - 12):m.start()]):
+            continue
+        out.append(Number(kind, " ".join(m.group(0).split()), m.start(), m.end()))
+    return out
+
+
+def is_number_token(tok: str) -> str | None:
+    """The kind of number a diff token is, or None."""
+    m = _NUMBER_RE.fullmatch(tok)
+    if not m:
+        return None
+    return _KINDS[m.lastgroup or ""]
+
+
+def tokenize(text: str) -> list[str]:
+    return TOKEN_RE.findall(text or "")
+
+
+def _span_numbers(tokens: list[str], i1: int, i2: int) -> list[tuple[str, str]]:
+    out = []
+    for i in range(i1, i2):
+        k = is_number_token(tokens[i])
+        if k == "year" and i > 0 and _NOT_YEAR_BEFORE.search("".join(tokens[max(0, i - 2):i])):
+            continue
+        if k:
+            out.append((tokens[i], k))
+    return out
+
+
+def pair_numbers(old_tokens: list[str], i1: int, i2: int,
+                 new_tokens: list[str], j1: int, j2: int) -> list[tuple[str, str]]:
+    """Pair the numbers of a replaced stretch ``old_tokens[i1:i2]`` -> ``new_tokens[j1:j2]``: same
+    kind, in order of appearance; equal values are not changes."""
+    olds = _span_numbers(old_tokens, i1, i2)
+    news = _span_numbers(new_tokens, j1, j2)
+    pairs: list[tuple[str, str]] = []
+    if not olds or not news:
+        return pairs
+    used = [False] * len(news)
+    for ot, ok in olds:
+        for j, (nt, nk) in enumerate(news):
+            if not used[j] and nk == ok:
+                used[j] = True
+                if ot != nt:
+                    pairs.append((ot, nt))
+                break
+    return pairs
