@@ -238,10 +238,20 @@ def _write_events(conn: Connection, events: list[EventRecord], doc_id: int | Non
                          document_id=doc_id))
         members.append((len(rows) - 1, tuple(dict.fromkeys(m for m in ev.member_ids if m))))
     if rows:
-        ids = conn.execute(insert(EVENT).returning(EVENT.c.id, sort_by_parameter_order=True), rows).scalars().all()
-        links = [{"event_id": ids[i], "member_id": m} for i, ms in members for m in ms]
-        if links:
-            conn.execute(insert(EVENT_MEMBER), links)
+        # Plain executemany (RETURNING with guaranteed order degrades to row-at-a-time on SQLite),
+        # then one indexed lookup per chunk for the new ids.
+        conn.execute(insert(EVENT), rows)
+        need = [(rows[i]["key"], rows[i]["revision"], ms) for i, ms in members if ms]
+        if need:
+            wanted = {(k, r) for k, r, _ in need}
+            ids: dict[tuple[str, int], int] = {}
+            keys = sorted({k for k, _, _ in need})
+            for i in range(0, len(keys), _CHUNK):
+                for k, r, eid in conn.execute(select(EVENT.c.key, EVENT.c.revision, EVENT.c.id)
+                                              .where(EVENT.c.key.in_(keys[i:i + _CHUNK]))):
+                    if (k, r) in wanted:
+                        ids[(k, r)] = eid
+            conn.execute(insert(EVENT_MEMBER), [{"event_id": ids[(k, r)], "member_id": m} for k, r, ms in need for m in ms])
     return inserted, updated, unchanged
 
 
