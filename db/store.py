@@ -10,8 +10,9 @@ Rules (../shared/DESIGN.md, "The event store"):
   converges on the same current view).
 - Everything for one document happens in one transaction: a crash leaves nothing half-written.
 - Writes are batched (SQLAlchemy Core ``executemany``), never one ORM object at a time.
-- On Postgres, writers take a transaction-level advisory lock before inserting events so event ids
-  become visible in id order (digest high-water marks on ``event.id`` then never skip an event).
+- Writers are serialised (SQLite: BEGIN IMMEDIATE; Postgres: a transaction-level advisory lock), so
+  concurrent ingests never race on a key and event ids become visible in id order (digest
+  high-water marks on ``event.id`` then never skip an event).
 """
 
 from __future__ import annotations
@@ -115,6 +116,7 @@ def record(items: Iterable[Any], *, document: DocumentIn | None = None, engine: 
     obs = _aware(observed_at) or _aware(document.fetched_at if document else None) or _now()
     counts = Counts(documents=1 if document is not None else 0)
     with eng.begin() as conn:
+        _serialise(conn)
         doc_id = None
         if document is not None:
             sha = document.sha256
@@ -152,6 +154,7 @@ def quarantine(document: DocumentIn, error: str, *, engine: Engine | None = None
     reason = " ".join(str(error).split())[:1000] or "unreadable"
     sha = document.sha256
     with eng.begin() as conn:
+        _serialise(conn)
         row = conn.execute(select(DOCUMENT.c.id, DOCUMENT.c.status).where(DOCUMENT.c.sha256 == sha)).first()
         values = dict(url=document.url, media_type=document.media_type, size=len(document.body), kind=document.kind,
                       parser=document.parser, fetched_at=_aware(document.fetched_at) or _now(), recorded_at=_now(),
@@ -161,6 +164,14 @@ def quarantine(document: DocumentIn, error: str, *, engine: Engine | None = None
         elif row.status != "parsed":
             conn.execute(update(DOCUMENT).where(DOCUMENT.c.id == row.id).values(**values))
     return Counts(quarantined=1, documents=1, errors=[reason])
+
+
+def _serialise(conn: Connection) -> None:
+    """Writers take turns: SQLite already does (BEGIN IMMEDIATE); on Postgres a transaction-level
+    advisory lock makes concurrent writers of the same document or key queue instead of racing to a
+    unique violation, and makes event ids visible in id order (digest high-water marks)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(_PG_EVENT_LOCK)))
 
 
 # --- events --------------------------------------------------------------------------------------
@@ -206,8 +217,6 @@ def _write_events(conn: Connection, events: list[EventRecord], doc_id: int | Non
     if not events:
         return 0, 0, 0
     batch = _dedupe(events)
-    if conn.dialect.name == "postgresql":
-        conn.execute(select(func.pg_advisory_xact_lock(_PG_EVENT_LOCK)))
     existing = _existing(conn, list(batch))
     now = _now()
     rows: list[dict[str, Any]] = []
