@@ -16,6 +16,9 @@ USER_AGENT = os.environ.get("TRACKER_USER_AGENT",
                             "legislative-tracker/0.1 (civic data; set TRACKER_USER_AGENT to your contact)")
 ROBOTSTXT_OBEY = True
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19 starts a "remote control" HTTP server that executes posted Python code (token in the
+# user's profile directory): never in an unattended production crawler.
+REMOTE_CONTROL_ENABLED = False
 
 # Size limits and timeouts (decompression bombs: Scrapy >= 2.14.2 applies the limit to the
 # decompressed size too).

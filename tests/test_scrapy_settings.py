@@ -12,6 +12,7 @@ def test_production_settings(monkeypatch):
     assert 0 < s.getfloat("DOWNLOAD_TIMEOUT") <= 120
     assert s.getbool("ROBOTSTXT_OBEY") is True
     assert s.getbool("TELNETCONSOLE_ENABLED") is False
+    assert s.getbool("REMOTE_CONTROL_ENABLED") is False  # Scrapy 2.19's code-executing HTTP server
     assert s.getbool("AUTOTHROTTLE_ENABLED") is True
     assert s.getbool("RETRY_ENABLED") is True and 0 < s.getint("RETRY_TIMES") <= 5
     assert 429 in s.getlist("RETRY_HTTP_CODES") or "429" in [str(c) for c in s.getlist("RETRY_HTTP_CODES")]
