@@ -49,19 +49,11 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def shingles(ws: list[str], vocab: dict[str, int] | None = None) -> set[int]:
-    """Word 3-shingles as deterministic integers (word ids from ``vocab``, assigned on first sight)."""
-    if vocab is None:
-        vocab = {}
-    ids = []
-    for w in ws:
-        x = vocab.get(w)
-        if x is None:
-            x = vocab[w] = len(vocab) + 1
-        ids.append(x)
-    if len(ids) < 3:
-        return {(ids[0] << 21) | (ids[1] if len(ids) > 1 else 0)} if ids else set()
-    return {(ids[i] << 42) | (ids[i + 1] << 21) | ids[i + 2] for i in range(len(ids) - 2)}
+def shingles(ws: list[str], vocab: dict | None = None) -> set:
+    """Word 3-shingles (tuples; the set is built in C). ``vocab`` is accepted for compatibility."""
+    if len(ws) < 3:
+        return {tuple(ws)} if ws else set()
+    return set(zip(ws, ws[1:], ws[2:]))
 
 
 def dice(a: set, b: set) -> float:
@@ -95,10 +87,10 @@ class _Side:
         self.sections = sections
         self.headers = [norm_header(s.header) for s in sections]
         self.bodies = [s.full_text for s in sections]
-        self._sh: dict[int, set[int]] = {}
+        self._sh: dict[int, set] = {}
         self._hw: dict[int, set[str]] = {}
 
-    def sh(self, i: int) -> set[int]:
+    def sh(self, i: int) -> set:
         s = self._sh.get(i)
         if s is None:
             s = self._sh[i] = shingles(words(self.bodies[i]), self.vocab)
@@ -214,12 +206,12 @@ def align_sections(old: list[Provision], new: list[Provision]) -> Alignment:
             for s in o.sh(i):
                 for j in index.get(s, ()):
                     hits[j] += 1
-            todo = [j for j, _c in hits.most_common(TOP_K)]
+            todo = [j for j, _c in sorted(hits.items(), key=lambda x: (-x[1], x[0]))[:TOP_K]]
             hh: Counter = Counter()
             for w in o.hw(i):
                 for j in hindex.get(w, ()):
                     hh[j] += 1
-            todo += [j for j, _c in hh.most_common(TOP_K) if j not in todo]
+            todo += [j for j, _c in sorted(hh.items(), key=lambda x: (-x[1], x[0]))[:TOP_K] if j not in todo]
             for j in todo:
                 comparisons += 1
                 sc = _score(o, n, i, j)

@@ -150,12 +150,16 @@ def _body_excerpt(p: Provision) -> str:
     return _clip(" ".join(x for x in (p.header, p.full_text) if x), EXCERPT)
 
 
-def _bag_sim(a: Provision, b: Provision) -> float:
-    wa, wb = Counter(words(a.full_text)), Counter(words(b.full_text))
-    if not wa and not wb:
-        return 1.0 if norm_header(a.header) == norm_header(b.header) else 0.0
-    inter = sum((wa & wb).values())
-    return 2.0 * inter / (sum(wa.values()) + sum(wb.values()))
+def _bigram_sim(a: Provision, b: Provision) -> float:
+    wa = words(" ".join((a.header, a.full_text)))
+    wb = words(" ".join((b.header, b.full_text)))
+    sa = set(zip(wa, wa[1:])) if len(wa) > 1 else set(wa)
+    sb = set(zip(wb, wb[1:])) if len(wb) > 1 else set(wb)
+    if not sa and not sb:
+        return 1.0
+    if not sa or not sb:
+        return 0.0
+    return 2.0 * len(sa & sb) / (len(sa) + len(sb))
 
 
 def _align_children(a: list[Provision], b: list[Provision], acc: _Acc):
@@ -188,7 +192,7 @@ def _align_children(a: list[Provision], b: list[Provision], acc: _Acc):
             if k and ca[k] == 1 and cb.get(k) == 1:
                 j = jb[k]
                 acc.comparisons += 1
-                if _bag_sim(a[i], b[j]) >= CHILD_SIM_MIN or (
+                if _bigram_sim(a[i], b[j]) >= CHILD_SIM_MIN or (
                         norm_header(a[i].header) and norm_header(a[i].header) == norm_header(b[j].header)):
                     take(i, j)
     # 4. similarity among the few leftovers (bounded)
@@ -197,7 +201,7 @@ def _align_children(a: list[Provision], b: list[Provision], acc: _Acc):
         for i in left_a:
             for j in left_b:
                 acc.comparisons += 1
-                cand.append((_bag_sim(a[i], b[j]), i, j))
+                cand.append((_bigram_sim(a[i], b[j]), i, j))
         cand.sort(key=lambda x: (-x[0], x[1], x[2]))
         for s, i, j in cand:
             if s < CHILD_SIM_MIN:

@@ -48,7 +48,7 @@ _NOT_YEAR_BEFORE = re.compile(
 
 @dataclass(frozen=True)
 class Number:
-    kind: str  # money | percent | date | fiscal_year | year | count
+    kind: str  # money | percent | date | fiscal_year | year | count (| number: bare figure, diff only)
     text: str
     start: int
     end: int
@@ -65,12 +65,17 @@ def extract_numbers(text: str) -> list[Number]:
     return out
 
 
+_PLAIN_RE = re.compile(_NUM)
+
+
 def is_number_token(tok: str) -> str | None:
-    """The kind of number a diff token is, or None."""
+    """The kind of number a diff token is (``number`` for a bare figure such as "5"), or None."""
     m = _NUMBER_RE.fullmatch(tok)
-    if not m:
-        return None
-    return _KINDS[m.lastgroup or ""]
+    if m:
+        return _KINDS[m.lastgroup or ""]
+    if _PLAIN_RE.fullmatch(tok):
+        return "number"
+    return None
 
 
 def tokenize(text: str) -> list[str]:
@@ -81,7 +86,7 @@ def _span_numbers(tokens: list[str], i1: int, i2: int) -> list[tuple[str, str]]:
     out = []
     for i in range(i1, i2):
         k = is_number_token(tokens[i])
-        if k == "year" and i > 0 and _NOT_YEAR_BEFORE.search("".join(tokens[max(0, i - 2):i])):
+        if k in ("year", "number") and i > 0 and _NOT_YEAR_BEFORE.search("".join(tokens[max(0, i - 2):i])):
             continue
         if k:
             out.append((tokens[i], k))

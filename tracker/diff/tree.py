@@ -196,8 +196,14 @@ def _flat(el, out: list[str]) -> None:
         out.append(" ")
 
 
+_QUOTE_FIX = re.compile(r"\u201c\s+|\s+\u201d(?:\s+(?=[.,;:]))?")
+
+
 def _norm(s: str) -> str:
-    return _WS.sub(" ", s).strip()
+    s = _WS.sub(" ", s).strip()
+    if "\u201c" in s:
+        s = _QUOTE_FIX.sub(lambda m: m.group(0).strip(), s)
+    return s
 
 
 def _flat_text(el) -> str:

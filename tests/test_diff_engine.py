@@ -1,0 +1,145 @@
+"""Diff engine on hand-made versions in the GPO format: every change type, exactly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tracker.diff import diff_versions, extract_numbers, parse_bill_text
+
+OWN = Path(__file__).parent / "fixtures" / "bill_text"
+
+
+def own(code: str):
+    return parse_bill_text((OWN / f"BILLS-119hr9999{code}.xml").read_bytes())
+
+
+@pytest.fixture(scope="module")
+def ih_eh():
+    return diff_versions(own("ih"), own("eh"))
+
+
+def by_change(res, kind):
+    return [c for c in res.changes if c.change == kind]
+
+
+def test_summary(ih_eh):
+    assert ih_eh.summary == {"removed": 1, "added": 1, "modified": 2, "moved": 1, "unchanged": 2}
+
+
+def test_removed_and_added(ih_eh):
+    (rem,) = by_change(ih_eh, "removed")
+    assert (rem.old.enum, rem.old.header, rem.new) == ("202", "Repeal of obsolete gadget program", None)
+    (add,) = by_change(ih_eh, "added")
+    assert (add.old, add.new.enum, add.new.header) == (None, "2102", "Pilot program for sprockets")
+    assert add.new.path == "Title II > Sec. 2102"
+
+
+def test_modified_amount(ih_eh):
+    mod = {c.old.enum: c for c in by_change(ih_eh, "modified")}
+    c = mod["101"]
+    assert c.new.enum == "1101"
+    assert c.numbers == [("$1,000,000", "$2,000,000")]
+    assert 0.9 < c.similarity < 1.0
+    assert [d["change"] for d in c.details] == ["modified"]
+
+
+def test_sub_provisions_removed_and_added_inside_modified(ih_eh):
+    mod = {c.old.enum: c for c in by_change(ih_eh, "modified")}
+    c = mod["201"]
+    assert c.numbers == []
+    got = sorted((d["change"], d["enum"], d["header"]) for d in c.details)
+    # (c) "Report" was relettered (b) with the same text: not a change
+    assert got == [("added", "(c)", "Public availability"), ("removed", "(b)", "Consultation")]
+    rem = [d for d in c.details if d["change"] == "removed"][0]
+    assert rem["path"] == "Title II > Sec. 201 > (b)"
+    assert rem["excerpt"].startswith("Consultation In conducting the study")
+
+
+def test_moved_same_text(ih_eh):
+    (mv,) = by_change(ih_eh, "moved")
+    assert (mv.old.path, mv.new.path) == ("Title I > Sec. 103", "Title II > Sec. 2103")
+    assert mv.similarity == 1.0 and mv.details == [] and mv.numbers == []
+
+
+def test_renumbered_only_is_unchanged(ih_eh):
+    listed = {c.old.enum for c in ih_eh.changes if c.old is not None}
+    assert "102" not in listed  # Definitions: 102 -> 1102, same text
+    assert "1" not in listed
+
+
+def test_json_shape(ih_eh):
+    j = ih_eh.to_json()
+    json.dumps(j)
+    assert set(j) == {"old", "new", "summary", "changes"}
+    assert j["old"] == {"bill_id": "hr9999-119", "version": "ih", "stage": "Introduced in House",
+                        "date": "2025-03-04", "sections": 6}
+    assert j["new"]["version"] == "eh" and j["new"]["sections"] == 6
+    assert set(j["summary"]) == {"removed", "added", "modified", "moved", "unchanged"}
+    assert [c["change"] for c in j["changes"]] == ["removed", "added", "modified", "modified", "moved"]
+    for c in j["changes"]:
+        assert set(c) == {"change", "old", "new", "similarity", "numbers", "details"}
+        assert 0.0 <= c["similarity"] <= 1.0
+        for side in ("old", "new"):
+            assert c[side] is None or set(c[side]) == {"enum", "header", "path"}
+        for d in c["details"]:
+            assert set(d) == {"change", "enum", "header", "path", "excerpt"}
+    amt = [c for c in j["changes"] if c["numbers"]][0]
+    assert amt["numbers"] == [{"old": "$1,000,000", "new": "$2,000,000"}]
+
+
+def test_render_text(ih_eh):
+    t = ih_eh.render_text()
+    first = t.splitlines()[0]
+    assert first == ("hr9999-119 ih 2025-03-04 -> hr9999-119 eh 2025-04-10: 1 removed, 1 added, 2 modified, "
+                     "1 moved, 2 unchanged (6 -> 6 sections)")
+    assert t.index("\nREMOVED (") < t.index("\nADDED (") < t.index("\nMODIFIED (") < t.index("\nMOVED (")
+    assert "$1,000,000 -> $2,000,000" in t
+    assert "Title II > Sec. 2103" in t and "was Title I > Sec. 103" in t
+
+
+def test_render_html_escapes_and_redlines():
+    old, new = own("ih"), own("eh")
+    # hostile text in a header must come out escaped
+    new.sections[1].header = "<script>alert(1)</script> & widgets"
+    res = diff_versions(old, new)
+    h = res.render_html()
+    assert h.startswith("<!DOCTYPE html>")
+    assert "<script" not in h.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; widgets" in h
+    assert "<del>$1,000,000,</del>" in h and "<ins>$2,000,000,</ins>" in h
+
+
+def test_amendment_doc_diff():
+    res = diff_versions(own("eh"), own("eas"))
+    assert res.summary == {"removed": 0, "added": 0, "modified": 1, "moved": 0, "unchanged": 5}
+    (c,) = res.changes
+    assert c.new.enum == "2102" and c.numbers == [("5", "7")]
+
+
+def test_identical_versions():
+    res = diff_versions(own("eh"), own("eh"))
+    assert res.changes == [] and res.summary["unchanged"] == 6
+
+
+def test_number_extraction():
+    t = ("is increased by $4,000,000,000,000, to remain available until September 30, 2034, for fiscal year "
+         "2026; 10 percent; the 10-year period; within 30 days; in 2029; section 1902 of the Act; 42 U.S.C. "
+         "1396a; $1.5 billion")
+    got = [(n.kind, n.text) for n in extract_numbers(t)]
+    assert got == [("money", "$4,000,000,000,000"), ("date", "September 30, 2034"),
+                   ("fiscal_year", "fiscal year 2026"), ("percent", "10 percent"), ("count", "10-year"),
+                   ("count", "30 days"), ("year", "2029"), ("money", "$1.5 billion")]
+
+
+def test_numbers_paired_by_position_not_set_difference():
+    old, new = own("ih"), own("ih")
+    s = new.sections[1]
+    s.text = s.text.replace("$1,000,000", "$3,000,000").replace("September 30, 2030", "September 30, 2031")
+    s._full = None
+    res = diff_versions(old, new)
+    (c,) = res.changes
+    assert c.change == "modified"
+    assert c.numbers == [("$1,000,000", "$3,000,000"), ("September 30, 2030", "September 30, 2031")]
