@@ -221,6 +221,7 @@ def _write_events(conn: Connection, events: list[EventRecord], doc_id: int | Non
     now = _now()
     rows: list[dict[str, Any]] = []
     members: list[tuple[int, tuple[str, ...]]] = []
+    confirm: list[dict[str, Any]] = []
     inserted = updated = unchanged = 0
     for key, (ev, h) in batch.items():
         revs = existing.get(key, [])
@@ -231,6 +232,10 @@ def _write_events(conn: Connection, events: list[EventRecord], doc_id: int | Non
             current = max(revs, key=lambda r: (_aware(r.observed_at) or obs, r.revision))
             if current.content_hash == h:
                 unchanged += 1
+                if (_aware(current.observed_at) or obs) < obs:
+                    # Same content confirmed later: the current revision is current as of `obs`
+                    # (otherwise a late, older observation of other content could overtake it).
+                    confirm.append({"k": key, "r": current.revision, "o": obs})
                 continue
             if any(r.content_hash == h and (_aware(r.observed_at) or obs) >= obs for r in revs):
                 unchanged += 1  # a stale duplicate of something already recorded
@@ -246,6 +251,10 @@ def _write_events(conn: Connection, events: list[EventRecord], doc_id: int | Non
                          title=ev.title, source_url=ev.source_url, content_hash=h, data=ev.data,
                          document_id=doc_id))
         members.append((len(rows) - 1, tuple(dict.fromkeys(m for m in ev.member_ids if m))))
+    if confirm:
+        from sqlalchemy import bindparam
+        conn.execute(update(EVENT).where(EVENT.c.key == bindparam("k"), EVENT.c.revision == bindparam("r"))
+                     .values(observed_at=bindparam("o")), confirm)
     if rows:
         # Plain executemany (RETURNING with guaranteed order degrades to row-at-a-time on SQLite),
         # then one indexed lookup per chunk for the new ids.
@@ -266,22 +275,60 @@ def _write_events(conn: Connection, events: list[EventRecord], doc_id: int | Non
 
 # --- entities ------------------------------------------------------------------------------------
 
-def _upsert(conn: Connection, table: Any, rows: list[dict[str, Any]], key_cols: tuple[str, ...]) -> None:
-    dialect = conn.dialect.name
-    ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
-    cols = [c.name for c in table.columns if c.name not in key_cols]
+_SQL_CACHE: dict[tuple, tuple[str, list[Any]]] = {}
+
+
+def _bulk_sql(conn: Connection, table: Any, cols: tuple[str, ...], key_cols: tuple[str, ...] | None,
+              defaulted: tuple[str, ...] = ()) -> tuple[str, list[Any]]:
+    """INSERT [... ON CONFLICT DO UPDATE] for ``cols`` in the driver's paramstyle, plus the columns'
+    bind processors (the same ones SQLAlchemy uses, so stored values are identical). Cached."""
+    dialect = conn.dialect
+    ck = (dialect.name, table.name, cols, key_cols, defaulted)
+    hit = _SQL_CACHE.get(ck)
+    if hit is not None:
+        return hit
+    q = dialect.identifier_preparer.quote
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = (f"INSERT INTO {q(table.name)} ({', '.join(q(c) for c in cols)}) "
+           f"VALUES ({', '.join(mark for _ in cols)})")
+    if key_cols is not None:
+        updates = [c for c in cols if c not in key_cols and c not in defaulted]
+        target = ", ".join(q(c) for c in key_cols)
+        if not updates:
+            sql += f" ON CONFLICT ({target}) DO NOTHING"
+        else:
+            sql += f" ON CONFLICT ({target}) DO UPDATE SET " + ", ".join(f"{q(c)} = excluded.{q(c)}" for c in updates)
+            if "observed_at" in table.c and "observed_at" in cols:
+                t = q(table.name)
+                sql += f" WHERE {t}.observed_at IS NULL OR {t}.observed_at <= excluded.observed_at"
+    procs = [table.c[c].type._cached_bind_processor(dialect) for c in cols]
+    _SQL_CACHE[ck] = (sql, procs)
+    return sql, procs
+
+
+def _bulk(conn: Connection, table: Any, rows: list[dict[str, Any]], key_cols: tuple[str, ...] | None) -> None:
+    """executemany straight through the driver (SQLAlchemy's per-row parameter handling was most of
+    the cost of recording a 435-member House vote)."""
+    if not rows:
+        return
     present = set().union(*(r.keys() for r in rows))
-    set_ = {c: ins.excluded[c] for c in cols if c in present}
-    if not set_:
-        stmt = ins.on_conflict_do_nothing(index_elements=list(key_cols))
-    elif "observed_at" in table.c:
-        stmt = ins.on_conflict_do_update(
-            index_elements=list(key_cols), set_=set_,
-            where=(table.c.observed_at.is_(None)) | (table.c.observed_at <= ins.excluded.observed_at))
-    else:
-        stmt = ins.on_conflict_do_update(index_elements=list(key_cols), set_=set_)
-    for i in range(0, len(rows), _CHUNK):
-        conn.execute(stmt, rows[i:i + _CHUNK])
+    unknown = [c for c in present if c not in table.c]
+    if unknown:
+        raise ValueError(f"unknown column(s) {sorted(unknown)} for table {table.name!r}")
+    # Columns the rows leave out but the model gives a default: inserted with it, never updated.
+    defaulted = tuple(sorted(c.name for c in table.c if c.default is not None and c.name not in present))
+    cols = tuple(sorted(present)) + defaulted
+    sql, procs = _bulk_sql(conn, table, cols, key_cols, defaulted)
+    defaults = {}
+    for name in defaulted:
+        d = table.c[name].default
+        defaults[name] = d.arg(None) if d.is_callable else d.arg
+    params = []
+    for r in rows:
+        params.append(tuple(p(r.get(c, defaults.get(c))) if p else r.get(c, defaults.get(c))
+                            for c, p in zip(cols, procs)))
+    for i in range(0, len(params), _CHUNK * 4):
+        conn.exec_driver_sql(sql, params[i:i + _CHUNK * 4])
 
 
 def _write_entities(conn: Connection, entities: list[EntityRecord], obs: datetime) -> None:
@@ -290,24 +337,18 @@ def _write_entities(conn: Connection, entities: list[EntityRecord], obs: datetim
         table = tables.get(ent.table)
         if table is None:
             raise ValueError(f"unknown entity table {ent.table!r}")
-        rows = [dict(r) for r in ent.rows]
-        if "observed_at" in table.c:
-            for r in rows:
-                r.setdefault("observed_at", obs)
+        has_obs = "observed_at" in table.c
+        rows = [({**r, "observed_at": obs} if has_obs and "observed_at" not in r else r) for r in ent.rows]
         if ent.replace:
             cond = and_(*(table.c[k] == v for k, v in ent.replace.items()))
-            if "observed_at" in table.c:
+            if has_obs:
                 newest = conn.execute(select(func.max(table.c.observed_at)).where(cond)).scalar()
                 if newest is not None and _aware(_as_dt(newest)) > obs:
                     continue  # a newer observation already replaced this set
             conn.execute(delete(table).where(cond))
-            if rows:
-                conn.execute(insert(table), rows)
+            _bulk(conn, table, rows, None)
         elif rows:
-            # All rows of one upsert statement must have the same keys.
-            keyset = sorted(set().union(*(r.keys() for r in rows)))
-            rows = [{k: r.get(k) for k in keyset} for r in rows]
-            _upsert(conn, table, rows, ent.key_cols)
+            _bulk(conn, table, rows, tuple(ent.key_cols))
 
 
 def _as_dt(v: Any) -> datetime:
