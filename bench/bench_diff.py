@@ -1,13 +1,15 @@
-"""Bill-text parser and diff engine benchmarks (``python -m bench billtext diff_hr1``).
+"""Bill-text parser and diff engine benchmarks (``python -m bench diff``).
 
-- ``billtext_parse``: :func:`tracker.diff.parse_bill_text` vs BeautifulSoup (``lxml-xml``) extracting the
+- ``diff_billtext_parse``: :func:`tracker.diff.parse_bill_text` vs BeautifulSoup (``lxml-xml``) extracting the
   same (enum, header) of every bill section outside quoted blocks and tables of contents, on a ~2 MB
   generated H.R. 1-size bill (~1,100 sections, real GPO element names). Extra: a ~9 MB bill (NDAA size)
-  must cost no more than 1.5x the time per MB of the 2 MB one.
+  must cost no more than 1.5x the time per MB of the 2 MB one. Extra (untimed): every section's text
+  is checked against BeautifulSoup's text of the same section (same non-space characters).
 - ``diff_hr1_size``: :func:`tracker.diff.diff_versions` on a generated H.R. 1-size pair vs
   ``difflib.ndiff`` over the same text lines (one line per provision, enums left out so renumbering is
   not a line change for either side). Common answer: the set of section headers touched (removed,
-  added or changed). Extra: FAIL when our diff takes more than 0.5 s.
+  added or changed). Extra: FAIL when our diff takes more than 0.5 s, on the generated pair and on the
+  real H.R. 1 eh -> eas pair (../shared/fixtures, when present; median of 3).
 """
 
 from __future__ import annotations
@@ -129,6 +131,37 @@ def _parse_setup():
     return gen_bill(20250704, 2.0)
 
 
+def _chars(t: str) -> int:
+    return sum(len(w) for w in t.replace("\u201c", " ").replace("\u201d", " ").split())
+
+
+def _text_check(body: bytes) -> list[str]:
+    """Untimed: our full text of every section has the same non-space characters as BeautifulSoup's
+    text of that section (without its own enum/header and without the table of contents)."""
+    from bs4 import BeautifulSoup
+
+    from tracker.diff import parse_bill_text
+
+    ours = [_chars(s.full_text) for s in parse_bill_text(body).sections]
+    soup = BeautifulSoup(body, "lxml-xml")
+    theirs = []
+    for sec in soup.find_all("section"):
+        if sec.find_parent(["quoted-block", "toc"]) is not None:
+            continue
+        for t in sec.find_all("toc"):
+            t.extract()
+        n = _chars(sec.get_text(" "))
+        for tag in ("enum", "header"):
+            e = sec.find(tag, recursive=False)
+            if e is not None:
+                n -= _chars(e.get_text(" "))
+        theirs.append(n)
+    if ours != theirs:
+        bad = sum(1 for a, b in zip(ours, theirs) if a != b)
+        return [f"FAIL: section text differs from BeautifulSoup's in {bad} sections"]
+    return [f"texts of {len(ours)} sections match BeautifulSoup's"]
+
+
 def _linearity(res: Result) -> list[str]:
     small = res.context["input"]
     big = gen_bill(20250705, 9.0)
@@ -146,7 +179,23 @@ def _linearity(res: Result) -> list[str]:
     growth = per_b / per_s
     note = (f"{mb_s:.1f}MB {len(_ours_parse(small))} sections: {per_s * 1e3:.0f}ms/MB; "
             f"{mb_b:.1f}MB {n_big} sections: {per_b * 1e3:.0f}ms/MB; growth {growth:.2f}x")
-    return [note] + ([f"FAIL: time per MB grew {growth:.2f}x (> 1.5x)"] if growth > 1.5 else [])
+    return ([note] + ([f"FAIL: time per MB grew {growth:.2f}x (> 1.5x)"] if growth > 1.5 else [])
+            + [_cpu_ratio(small)] + _text_check(small))
+
+
+def _cpu_ratio(body: bytes) -> str:
+    """Informational: the same comparison in process CPU time (the shared machine's load inflates
+    wall-clock times unevenly). Not a pass/fail criterion."""
+    ours, theirs = [], []
+    for _ in range(3):
+        t0 = time.process_time()
+        _ours_parse(body)
+        ours.append(time.process_time() - t0)
+        t0 = time.process_time()
+        _bs4_parse(body)
+        theirs.append(time.process_time() - t0)
+    o, b = statistics.median(ours), statistics.median(theirs)
+    return f"cpu-time: ours {o * 1e3:.0f}ms vs bs4 {b * 1e3:.0f}ms = {b / o:.1f}x"
 
 
 # ---------------------------------------------------------------------------------------------- diff
@@ -240,11 +289,36 @@ def _diff_extra(res: Result) -> list[str]:
         notes.append("FAIL: diff does not report exactly the generated edits")
     if res.candidate_s > 0.5:
         notes.append(f"FAIL: diff took {res.candidate_s:.2f}s (> 0.5 s)")
+    notes.extend(_real_diff())
     return notes
 
 
+def _real_diff() -> list[str]:
+    """The real H.R. 1 eh -> eas diff (heavy Senate rewrite), when ../shared/fixtures is present."""
+    from pathlib import Path
+
+    from tracker.diff import diff_versions, parse_bill_text
+
+    real = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "bill_text"
+    if not (real / "BILLS-119hr1eh.xml").exists():
+        return ["real H.R. 1 not found: skipped"]
+    eh = parse_bill_text((real / "BILLS-119hr1eh.xml").read_bytes())
+    eas = parse_bill_text((real / "BILLS-119hr1eas.xml").read_bytes())
+    ts, cpu = [], []
+    for _ in range(3):
+        t0, c0 = time.perf_counter(), time.process_time()
+        res = diff_versions(eh, eas)
+        ts.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    t = statistics.median(ts)
+    s = res.summary
+    note = (f"real hr1 eh->eas {t * 1e3:.0f}ms (cpu {statistics.median(cpu) * 1e3:.0f}ms; {s['removed']} removed, {s['added']} added, {s['modified']} "
+            f"modified, {s['moved']} moved, {s['unchanged']} unchanged; {res.stats['comparisons']} comparisons)")
+    return [note] + ([f"FAIL: real eh->eas diff took {t:.2f}s (> 0.5 s)"] if t > 0.5 else [])
+
+
 BENCHMARKS = [
-    Benchmark("billtext_parse", _parse_setup, _ours_parse, _bs4_parse, target=15, repeat=3,
+    Benchmark("diff_billtext_parse", _parse_setup, _ours_parse, _bs4_parse, target=15, repeat=3,
               check=lambda a, b: a == b and len(a) > 1000, extra=_linearity),
     Benchmark("diff_hr1_size", _diff_setup, _ours_diff, _ndiff, target=5, repeat=3,
               check=_diff_check, extra=_diff_extra),

@@ -77,8 +77,11 @@ class EventMember(SQLModel, table=True):
     source id (LIS) when unresolved."""
 
     __tablename__ = "event_member"
+    # (member_id, event_id): "this member's events after id N" is one index range (digests' member
+    # follows, `tracker events --member`); it also serves every lookup by member_id alone.
+    __table_args__ = (Index("ix_event_member_member_event", "member_id", "event_id"),)
     event_id: int = Field(foreign_key="event.id", primary_key=True)
-    member_id: str = Field(primary_key=True, max_length=16, index=True)
+    member_id: str = Field(primary_key=True, max_length=16)
 
 
 class CrawlRun(SQLModel, table=True):
@@ -293,7 +296,7 @@ class Subscription(SQLModel, table=True):
     members: list = _json([])
     keywords: list = _json([])
     kinds: list = _json([])
-    frequency: str = "daily"  # daily | weekly
+    frequency: str = "daily"  # daily | weekly | instant
     active: bool = True
     last_event_mailed: int = 0  # high-water mark on event.id, moved only after a successful send
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
@@ -322,12 +325,24 @@ class Outbox(SQLModel, table=True):
     message: bytes = Field(sa_type=Compressed)
     high_water: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
-    status: str = Field(default="pending", index=True)  # pending | sending | sent | failed
+    status: str = Field(default="pending", index=True)  # pending | sending | sent | failed | cancelled
     attempts: int = 0
     last_error: Optional[str] = Field(default=None, sa_type=Text)
     sent_at: Optional[datetime] = _dt()
 
 
+class SitemapEntry(SQLModel, table=True):
+    """Incremental cursor of sitemap-driven spiders (GovInfo BILLSTATUS): the ``<lastmod>`` of each
+    URL as of its last successful fetch. Written in the same transaction as the document."""
+
+    __tablename__ = "sitemap_entry"
+    url: str = Field(primary_key=True, sa_type=Text)
+    lastmod: str = Field(max_length=40)  # as the sitemap gives it (ISO 8601)
+    spider: Optional[str] = Field(default=None, max_length=40)
+    sha256: Optional[str] = Field(default=None, max_length=64)
+    observed_at: Optional[datetime] = _dt()
+
+
 TABLES = [m.__tablename__ for m in (SourceDocument, Event, EventMember, CrawlRun, Member, Bill, BillAction, Vote,
                                     VotePosition, TextVersion, Provision, ProvisionChange, Letter, LetterSigner,
-                                    NewsItem, Subscription, DigestRun, Outbox)]
+                                    NewsItem, Subscription, DigestRun, Outbox, SitemapEntry)]

@@ -52,6 +52,10 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     "scrapers.pipelines.StorePipeline": 300,
 }
+# The run report the scheduler judges a crawl by (written only when TRACKER_RUN_REPORT is set).
+EXTENSIONS = {
+    "scrapers.extensions.RunReport": 500,
+}
 
 # Offline replay (tests, the demo, `tracker record`): set TRACKER_HTTPCACHE_DIR to replay recorded
 # responses; missing entries are then ignored rather than fetched.

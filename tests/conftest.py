@@ -149,3 +149,78 @@ def cli():
         return runner.invoke(app, list(args), input=input, catch_exceptions=False)
 
     return invoke
+
+
+# --- no network in tests ---------------------------------------------------------------------------
+# Every test runs with socket connects limited to loopback (127.0.0.0/8, ::1, "localhost") and unix
+# sockets: Postgres on 127.0.0.1, local HTTP/SMTP servers and subprocesses keep working. Anything
+# else raises NetworkBlocked, and the test fails at teardown even if the code under test swallowed
+# the error (tests/test_architecture.py proves both).
+
+import ipaddress as _ipaddress
+import socket as _socket
+
+
+class NetworkBlocked(OSError):
+    """A test tried to connect outside 127.0.0.1."""
+
+
+_network_attempts: list[str] = []
+_real_connect = _socket.socket.connect
+_real_connect_ex = _socket.socket.connect_ex
+_real_create_connection = _socket.create_connection
+
+
+def _is_local(address) -> bool:
+    if not isinstance(address, tuple) or not address:
+        return True  # AF_UNIX paths and other non-IP families
+    host = address[0]
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    host = str(host).strip("[]").split("%")[0]
+    if host in ("localhost", "", "0.0.0.0", "::"):
+        return True
+    try:
+        ip = _ipaddress.ip_address(host)
+    except ValueError:
+        return host.endswith(".localhost")
+    if getattr(ip, "ipv4_mapped", None):
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
+
+
+def _blocked(address):
+    where = f"{address[0]}:{address[1]}" if isinstance(address, tuple) and len(address) > 1 else str(address)
+    _network_attempts.append(where)
+    return NetworkBlocked(f"no network in tests: tried to reach {where} (only 127.0.0.1 is allowed)")
+
+
+def _guarded_connect(self, address):
+    if self.family in (_socket.AF_INET, _socket.AF_INET6) and not _is_local(address):
+        raise _blocked(address)
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self, address):
+    if self.family in (_socket.AF_INET, _socket.AF_INET6) and not _is_local(address):
+        raise _blocked(address)
+    return _real_connect_ex(self, address)
+
+
+def _guarded_create_connection(address, *args, **kwargs):
+    if not _is_local(address):
+        raise _blocked(address)  # refused before any DNS lookup
+    return _real_create_connection(address, *args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch):
+    monkeypatch.setattr(_socket.socket, "connect", _guarded_connect)
+    monkeypatch.setattr(_socket.socket, "connect_ex", _guarded_connect_ex)
+    monkeypatch.setattr(_socket, "create_connection", _guarded_create_connection)
+    _network_attempts.clear()
+    yield
+    if _network_attempts:
+        tried = ", ".join(dict.fromkeys(_network_attempts))
+        _network_attempts.clear()
+        pytest.fail(f"test tried to reach {tried}: no network in tests (serve fixtures on 127.0.0.1)", pytrace=False)

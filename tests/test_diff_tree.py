@@ -69,7 +69,8 @@ def test_own_bill_tree_paths_quoted_blocks_and_toc():
                                                                 ("paragraph", "(2)", "Secretary")]
     assert d.children[0].path == "Title I > Sec. 102 > (1)"
     assert d.container.kind == "title" and d.container.header == "Widgets"
-    assert "(1) Widget The term widget means" in d.full_text
+    # <term> is printed in curly quotes, as GPO prints it
+    assert "(1) Widget The term \u201cwidget\u201d means" in d.full_text
 
 
 def test_own_amendment_doc_parses_into_same_tree():
@@ -189,3 +190,50 @@ def test_not_bill_text_raises(body, needle):
         parse_bill_text(body)
     assert needle in str(ei.value)
     assert isinstance(ei.value, ValueError)
+
+
+# ---------------------------------------------------------------------------------------- fast path
+
+
+def _tree_signature(bt):
+    return [(p.kind, p.enum, p.header, p.path, p.text, len(p.children)) for p in bt.root.walk()]
+
+
+@pytest.mark.parametrize("name", [
+    "BILLS-119hr1eh.xml", "BILLS-119hr1eas.xml", "BILLS-119hr1enr.xml",
+    "hr815_118/BILLS-118hr815ih.xml", "hr815_118/BILLS-118hr815eh.xml",
+])
+def test_fast_parse_equals_reference_walk_real(name):
+    """The one-pass XSLT parser builds exactly the tree of the per-element reference walk."""
+    body = real(name)
+    fast, ref = parse_bill_text(body), parse_bill_text(body, _reference=True)
+    assert _tree_signature(fast) == _tree_signature(ref)
+    assert (fast.bill_id, fast.version_code, fast.date, fast.official_title) == \
+        (ref.bill_id, ref.version_code, ref.date, ref.official_title)
+
+
+@pytest.mark.parametrize("name", ["BILLS-119hr9999ih.xml", "BILLS-119hr9999eh.xml", "BILLS-119hr9999eas.xml"])
+def test_fast_parse_equals_reference_walk_own(name):
+    body = (OWN / name).read_bytes()
+    assert _tree_signature(parse_bill_text(body)) == _tree_signature(parse_bill_text(body, _reference=True))
+
+
+def test_marker_characters_in_document_text_fall_back_safely():
+    """Text holding the private-use characters the fast path uses as markers cannot forge structure."""
+    body = (OWN / "BILLS-119hr9999ih.xml").read_bytes()
+    forged = body.replace(b"for general purposes", b"for &#xE000;section&#xE001;9&#xE001;x&#xE001; purposes", 1)
+    assert forged != body
+    bt = parse_bill_text(forged)
+    assert [s.enum for s in bt.sections] == ["1", "101", "102", "103", "201", "202"]
+    assert _tree_signature(bt) == _tree_signature(parse_bill_text(forged, _reference=True))
+
+
+def test_unicode_spaces_and_newlines_normalised():
+    body = (b'<bill bill-stage="Introduced-in-House"><form><congress>119th CONGRESS</congress>'
+            b'<legis-num>H. R. 5</legis-num></form><legis-body><section><enum>1.</enum>'
+            b'<header>Short\n   title</header><text>This Act\xe2\x80\x82may be cited as the '
+            b'<quote>  Widget\tAct </quote>.</text></section></legis-body></bill>')
+    bt = parse_bill_text(body)
+    s = bt.sections[0]
+    assert (s.enum, s.header, s.text) == ("1", "Short title", "This Act may be cited as the \u201cWidget Act\u201d.")
+    assert _tree_signature(bt) == _tree_signature(parse_bill_text(body, _reference=True))

@@ -1,0 +1,225 @@
+"""Importer for :class:`VoteItem`: one ``vote.recorded`` event, a ``vote`` row and its positions.
+
+- Members are resolved once per vote through :class:`tracker.members.Resolver`: Senate LIS ids via
+  ``member.lis_id`` (then the name, accent-insensitive, scoped to the senator's state and party);
+  a House ``name-id`` is a bioguide id and is used as is. An unresolved member is kept under its
+  source id (``S428``) and listed in ``data.unresolved``; never dropped.
+- ``data.against_party``: members whose decisive position (yea/nay, or a candidate in a Speaker
+  election) differs from the majority of their own party on that vote (no majority on a tie).
+- The position set of a vote is replaced as a whole (``EntityRecord(replace={"vote_id": ...})``),
+  so a corrected roll call never keeps a stale position; the event's ``positions_hash`` changes
+  with any position, so a correction appends a new revision of the event.
+- A vote already recorded from the official source (senate.gov / the Clerk) is not overwritten by a
+  secondary source (OpenStates-derived JSON).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlalchemy import text
+
+from db.records import EntityRecord, EventRecord
+from scrapers.items.votes import VoteItem
+from tracker import ids
+from tracker.members import Resolver
+
+_CHAMBER = {"h": "House", "s": "Senate"}
+_DECISIVE_SKIP = {"present", "not_voting"}
+
+
+def _resolver(ctx: Any) -> Resolver:
+    r = getattr(ctx, "_member_resolver", None)
+    if r is None or r.conn is not ctx.conn:
+        r = Resolver(ctx.conn)
+        try:
+            ctx._member_resolver = r
+        except AttributeError:
+            pass
+    return r
+
+
+def resolve_positions(item: VoteItem, resolver: Resolver) -> list[tuple[str, str | None]]:
+    """(member_id, bioguide or None) per position, in order."""
+    out: list[tuple[str, str | None]] = []
+    chamber = "senate" if item.chamber == "s" else "house"
+    for p in item.positions:
+        bio = None
+        if p.bioguide_id and ids.is_bioguide(p.bioguide_id):
+            bio = p.bioguide_id  # the Clerk's name-id is the bioguide id: authoritative
+        else:
+            name = " ".join(x for x in (p.first_name, p.last_name) if x) or p.name
+            bio = resolver.resolve(lis=p.lis_id, name=name, state=p.state, chamber=chamber, party=p.party)
+        out.append((bio or p.member_id, bio))
+    return out
+
+
+def against_party(positions: list[tuple[str, str | None, str]]) -> list[str]:
+    """Member ids whose decisive position differs from their party's majority.
+
+    ``positions`` = (member_id, party, position). Present / Not Voting are not decisive; a party
+    split evenly has no majority (nobody is "against" it).
+    """
+    tallies: dict[str, dict[str, int]] = {}
+    for _, party, pos in positions:
+        if party and pos not in _DECISIVE_SKIP:
+            t = tallies.setdefault(party, {})
+            t[pos] = t.get(pos, 0) + 1
+    majority: dict[str, str] = {}
+    for party, t in tallies.items():
+        ranked = sorted(t.items(), key=lambda kv: -kv[1])
+        if len(ranked) == 1 or ranked[0][1] > ranked[1][1]:
+            majority[party] = ranked[0][0]
+    return sorted(mid for mid, party, pos in positions
+                  if party in majority and pos not in _DECISIVE_SKIP and pos != majority[party])
+
+
+def _measure(item: VoteItem) -> str | None:
+    if item.bill_id:
+        return ids.parse_bill_id(item.bill_id).citation
+    return item.document
+
+
+def _outcome(result: str) -> bool | None:
+    r = (result or "").lower()
+    if any(w in r for w in ("fail", "reject", "not agreed", "not sustained", "defeated", "not invoked",
+                            "not guilty", "not confirmed", "not well taken")):
+        return False
+    if any(w in r for w in ("pass", "agreed", "adopt", "confirm", "concur", "sustain", "invoked", "guilty",
+                            "well taken")):
+        return True
+    return None
+
+
+def _n(v: int | None) -> int:
+    return v or 0
+
+
+def vote_title(item: VoteItem) -> str:
+    """One line a person would write: "Senate passed H.R. 1 51-50 with the Vice President breaking
+    a 50-50 tie", "House agreed to the Senate amendment to H.R. 1 218-214", "Senate adopted
+    S.Amdt. 14 to S. 5 70-25", "House elected Johnson (LA) Speaker with 218 votes ..."."""
+    chamber = _CHAMBER[item.chamber]
+    c = item.counts
+    if item.election:
+        ranked = sorted(((k, v or 0) for k, v in c.items() if k.lower() not in ("present", "not voting")),
+                        key=lambda kv: -kv[1])
+        if ranked:
+            winner = item.result or ranked[0][0]
+            top = dict(ranked).get(winner, ranked[0][1])
+            rest = [f"{v} for {k}" for k, v in ranked if k != winner]
+            tail = f" to {', '.join(rest[:-1]) + ' and ' if len(rest) > 1 else ''}{rest[-1]}" if rest else ""
+            return f"{chamber} elected {winner} Speaker with {top} votes{tail}"
+        return f"{chamber} election of the Speaker: {item.result}"
+    if (item.vote_type or "").upper() == "QUORUM" or "quorum" in (item.question or "").lower():
+        return f"{chamber} quorum call: {_n(c.get('present'))} present, {_n(c.get('not_voting'))} not voting"
+
+    q = (item.question_short or item.question or "").lower()
+    ok = _outcome(item.result)
+    measure = _measure(item)
+    yea, nay = _n(c.get("yea")), _n(c.get("nay"))
+    tally = f"{yea}-{nay}"
+    tie = ""
+    if item.tie_breaker and item.tie_breaker.get("vote"):
+        tv = item.tie_breaker["vote"].strip().lower()
+        who = item.tie_breaker.get("by_whom") or "the Vice President"
+        who = "the Vice President" if who.lower() in ("vice president", "the vice president") else who
+        if tv in ("yea", "aye", "guilty"):
+            tally = f"{yea + 1}-{nay}"
+        elif tv in ("nay", "no", "not guilty"):
+            tally = f"{yea}-{nay + 1}"
+        tie = f" with {who} breaking a {yea}-{nay} tie"
+
+    if item.amendment and "amendment" in q and "concur" not in q:
+        target = f"{item.amendment} to {measure}" if measure and measure != item.amendment else item.amendment
+        verb = "adopted" if ok else "rejected" if ok is False else "voted on"
+        phrase = f"{verb} {target}"
+    elif "concur" in q and measure:
+        other = "Senate" if item.chamber == "h" else "House"
+        what = f"the {other} amendment to {measure}" if "amendment" in q else measure
+        phrase = f"{'agreed to' if ok else 'rejected' if ok is False else 'voted on'} {what}"
+    elif "cloture" in q:
+        target = f" on {measure}" if measure else ""
+        phrase = f"{'invoked' if ok else 'rejected' if ok is False else 'voted on'} cloture{target}"
+    elif "motion to proceed" in q and measure:
+        phrase = f"{'agreed to proceed to' if ok else 'refused to proceed to' if ok is False else 'voted to proceed to'} {measure}"
+    elif "nomination" in q:
+        who = item.title or measure or "a nomination"
+        phrase = f"{'confirmed' if ok else 'rejected' if ok is False else 'voted on'} {who}"
+    elif "passage" in q or "pass" in q and measure:
+        phrase = f"{'passed' if ok else 'rejected' if ok is False else 'voted on'} {measure or 'the measure'}"
+    elif "resolution" in q and measure:
+        phrase = f"{'adopted' if ok else 'rejected' if ok is False else 'voted on'} {measure}"
+    else:
+        label = item.question or "a question"
+        return f"{chamber} vote {tally}{tie} on {label}: {item.result}"
+    return f"{chamber} {phrase} {tally}{tie}"
+
+
+def _positions_hash(pairs: list[tuple[str, str]]) -> str:
+    h = hashlib.sha1()
+    for mid, pos in sorted(pairs):
+        h.update(f"{mid}={pos};".encode())
+    return h.hexdigest()
+
+
+def _official_exists(ctx: Any, vote_id: str) -> bool:
+    row = ctx.conn.execute(text("SELECT data FROM vote WHERE vote_id = :v"), {"v": vote_id}).first()
+    if row is None:
+        return False
+    data = row[0]
+    if isinstance(data, str):
+        import json
+        data = json.loads(data)
+    return (data or {}).get("source") in ("lis", "clerk")
+
+
+def import_vote(item: VoteItem, ctx: Any) -> list[Any]:
+    if item.source == "openstates" and _official_exists(ctx, item.vote_id):
+        return []  # the official roll call is richer (tie-breaker, names): keep it
+    resolver = _resolver(ctx)
+    resolved = resolve_positions(item, resolver)
+    # Two source ids resolving to one member would collide on the key: keep the source ids then.
+    seen: dict[str, int] = {}
+    for mid, _ in resolved:
+        seen[mid] = seen.get(mid, 0) + 1
+    resolved = [(mid, bio) if seen[mid] == 1 else (p.member_id, None)
+                for (mid, bio), p in zip(resolved, item.positions)]
+    unresolved = sorted(p.member_id for (mid, bio), p in zip(resolved, item.positions) if bio is None)
+    triples = [(mid, p.party, p.position) for (mid, _), p in zip(resolved, item.positions)]
+    against = against_party(triples)
+    member_ids = [mid for mid, _ in resolved]
+    title = vote_title(item)
+    data = {
+        "vote_id": item.vote_id, "chamber": item.chamber, "congress": item.congress, "session": item.session,
+        "number": item.number, "question": item.question, "vote_type": item.vote_type, "result": item.result,
+        "bill_id": item.bill_id, "amendment": item.amendment, "document": item.document,
+        "counts": item.counts, "tie_breaker": item.tie_breaker, "election": item.election,
+        "vacant_seats": item.vacant_seats,
+        "party_breakdown": item.party_breakdown(), "against_party": against, "unresolved": unresolved,
+        "positions_hash": _positions_hash([(m, pos) for m, _, pos in triples]),
+    }
+    event = EventRecord(kind="vote.recorded", key=f"vote:{item.vote_id}", title=title, occurred_at=item.occurred_at,
+                        bill_id=item.bill_id, member_ids=member_ids, source_url=item.source_url, data=data)
+    c = item.counts
+    vote_row = dict(
+        vote_id=item.vote_id, chamber=item.chamber, congress=item.congress, session=item.session, number=item.number,
+        year=item.year, occurred_at=item.occurred_at.isoformat(), question=item.question, vote_type=item.vote_type,
+        result=item.result, bill_id=item.bill_id, amendment=item.amendment,
+        yea=None if item.election else c.get("yea"), nay=None if item.election else c.get("nay"),
+        present=c.get("present") if not item.election else c.get("Present"),
+        not_voting=c.get("not_voting") if not item.election else c.get("Not Voting"),
+        tie_breaker=item.tie_breaker, counts=item.counts,
+        data={**item.model_dump(mode="json", exclude={"positions"}), "title_line": title,
+              "party_breakdown": data["party_breakdown"], "against_party": against, "unresolved": unresolved},
+        source_url=item.source_url)
+    pos_rows = [dict(vote_id=item.vote_id, member_id=mid, bioguide_id=bio, lis_id=p.lis_id, name=p.name,
+                     party=p.party, state=p.state, position=p.position, position_raw=p.position_raw)
+                for (mid, bio), p in zip(resolved, item.positions)]
+    return [EntityRecord("vote", [vote_row], ("vote_id",)),
+            EntityRecord("vote_position", pos_rows, ("vote_id", "member_id"), replace={"vote_id": item.vote_id}),
+            event]
+
+
+IMPORTERS = {VoteItem: import_vote}
