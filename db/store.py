@@ -258,7 +258,7 @@ def _write_events(conn: Connection, events: list[EventRecord], doc_id: int | Non
     if rows:
         # Plain executemany (RETURNING with guaranteed order degrades to row-at-a-time on SQLite),
         # then one indexed lookup per chunk for the new ids.
-        conn.execute(insert(EVENT), rows)
+        _bulk(conn, EVENT, rows, None)
         need = [(rows[i]["key"], rows[i]["revision"], ms) for i, ms in members if ms]
         if need:
             wanted = {(k, r) for k, r, _ in need}
@@ -269,7 +269,7 @@ def _write_events(conn: Connection, events: list[EventRecord], doc_id: int | Non
                                               .where(EVENT.c.key.in_(keys[i:i + _CHUNK]))):
                     if (k, r) in wanted:
                         ids[(k, r)] = eid
-            conn.execute(insert(EVENT_MEMBER), [{"event_id": ids[(k, r)], "member_id": m} for k, r, ms in need for m in ms])
+            _bulk(conn, EVENT_MEMBER, [{"event_id": ids[(k, r)], "member_id": m} for k, r, ms in need for m in ms], None)
     return inserted, updated, unchanged
 
 

@@ -1,0 +1,1 @@
+"""Test-only spiders (``SPIDER_MODULES = "tests.support.spiders"`` in a test's job settings)."""
