@@ -38,6 +38,7 @@ from tracker.diff.tree import Provision
 HEADER_MIN = 0.08
 SIM_MIN = 0.30
 SIM_STRONG = 0.50  # below this a similarity match also needs distinctive shared content
+WEAK_NEEDS_HEADER = 0.40  # below this a similarity match also needs a shared header word
 RARE_MIN = 2
 _RARE_HDF = 3
 TOP_K = 4
@@ -264,6 +265,13 @@ def align_sections(old: list[Provision], new: list[Provision]) -> Alignment:
                 break
             if i in left_o and j in left_n:
                 if sc < SIM_STRONG and not distinctive(i, j):
+                    rejected.append((i, j, sc))
+                    continue
+                if sc < WEAK_NEEDS_HEADER and not (o.hw(i) - _STOP) & (n.hw(j) - _STOP):
+                    # A weak match whose headers share no word is a different provision about the
+                    # same law. Measured on H.R. 1: House 10101 "Safety net" scored 0.34 against
+                    # Senate 10312 "Sugar program updates" (both amend the Agricultural Act of
+                    # 2014); the Senate split the safety net into new sections instead.
                     rejected.append((i, j, sc))
                     continue
                 take(i, j, sc, "similar")
