@@ -190,11 +190,19 @@ def judge(job: Job, exit_status: int | None, report: dict[str, Any] | None, *, t
         hard = True
     if reason != "finished":
         problems.append(f"finish reason {reason}")
-    responses = _stat(stats, "downloader/response_count")
-    bad = {k.rsplit("/", 1)[1]: int(v) for k, v in stats.items()
-           if k.startswith("downloader/response_status_count/") and k.rsplit("/", 1)[1].isdigit()
-           and int(k.rsplit("/", 1)[1]) >= 400}
-    if responses and sum(bad.values()) >= responses:
+    # robots.txt is fetched first and usually answers 200 even where every page is refused (senate.gov's
+    # 403 to unknown clients): it is not a page, so it does not count as a response here.
+    responses = _stat(stats, "downloader/response_count") - _stat(stats, "robotstxt/response_count")
+    bad = {}
+    for k, v in stats.items():
+        if not k.startswith("downloader/response_status_count/"):
+            continue
+        code = k.rsplit("/", 1)[1]
+        if code.isdigit() and int(code) >= 400:
+            n = int(v) - _stat(stats, f"robotstxt/response_status_count/{code}")
+            if n > 0:
+                bad[code] = n
+    if responses > 0 and sum(bad.values()) >= responses:
         problems.append("every response was an HTTP error (" + ", ".join(f"{c}: {n}" for c, n in sorted(bad.items())) + ")")
         hard = True
     exc = _stat(stats, "downloader/exception_count")
@@ -205,6 +213,12 @@ def judge(job: Job, exit_status: int | None, report: dict[str, Any] | None, *, t
         hard = True
     if out["errors"]:
         problems.append(f"{out['errors']} error log lines")
+    ignored = _stat(stats, "httperror/response_ignored_count")
+    if ignored and not hard:
+        # Pages dropped by HttpErrorMiddleware (a 404 among successes, a 429 whose Retry-After was
+        # beyond the cap) are logged at INFO only: without this a run that lost pages looked "ok".
+        codes = sorted(k.rsplit("/", 1)[1] for k in stats if k.startswith("httperror/response_ignored_status_count/"))
+        problems.append(f"{ignored} page(s) lost to HTTP errors ({', '.join(codes)})")
     if out["documents"] and out["quarantined"] >= out["documents"]:
         problems.append(f"every document quarantined ({out['quarantined']})")
         hard = True

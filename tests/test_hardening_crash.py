@@ -329,13 +329,9 @@ def test_crawl_killed_at_random_points_converges_on_the_clean_store(tmp_path, se
     assert len(kills) >= KILLS
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "scrapers/spiders/senate_votes.py fast mode: the cursor is the highest vote number stored "
-    "(last_stored_vote) and select_votes() only asks for votes above it (plus the last recheck_days); "
-    "votes are fetched 2 at a time and committed as they arrive, so a crawl killed (or a vote that "
-    "failed) below the highest stored number leaves a gap that no later fast run fills"))
 def test_fast_mode_fills_a_gap_below_the_cursor(tmp_path, senate_site):
-    """Deterministic form of what the random kills found: vote 17 fails (503) in one run, the others
+    """Regression (found by the random kills; fixed by keeping the set of stored votes, not a cursor).
+    Deterministic form: vote 17 fails (503) in one run, the others
     are stored; the next scheduled (fast) run must still fetch it."""
     base, n_votes = senate_site
     template = migrated_template(tmp_path)

@@ -105,40 +105,37 @@ def test_nothing_succeeding_makes_a_failed_run(store, tmp_path, monkeypatch, ser
     assert "no items" in row["error_summary"] and "Gave up retrying" in row["error_summary"]
 
 
-def test_current_behaviour_every_page_4xx_but_robots_ok_is_a_degraded_run(store, tmp_path, monkeypatch, servers):
-    """Current behaviour, documented: a source that refuses every page with a 4xx (senate.gov's 403
-    to unknown clients) but serves robots.txt (fetched first: ROBOTSTXT_OBEY is on in production)
-    is ``degraded``, not ``failed``: judge() compares the 4xx/5xx count with
-    ``downloader/response_count``, which includes the robots.txt 200, and a 4xx is logged at INFO,
-    so the only problem left is "no items". (tests/test_schedule_runner.py's 403 case turns robots
-    off, which hides this.)"""
+def test_every_page_4xx_but_robots_ok_is_a_failed_run(store, tmp_path, monkeypatch, servers):
+    """A source that refuses every page with a 4xx (senate.gov's 403 to unknown clients) but serves
+    robots.txt (fetched first: ROBOTSTXT_OBEY is on in production) is ``failed``: robots.txt is not
+    a page. (It was judged ``degraded`` before judge() left robots.txt out of the response count.)"""
     _, faults = servers
     res, row = run_job(store, tmp_path, monkeypatch, [faults.base + "/404", faults.base + "/404"])
-    assert row["status"] == "degraded", res.line()
+    assert row["status"] == "failed", res.line()
     stats = row["report"]["stats"]
     assert stats["downloader/response_status_count/404"] == 2 and stats["downloader/response_status_count/200"] == 1
-    assert row["error_summary"] == "no items"
+    assert "every response was an HTTP error" in row["error_summary"]
 
 
-def test_current_behaviour_a_404_among_successes_is_an_ok_run(store, tmp_path, monkeypatch, servers):
-    """Current behaviour, documented: a page that answers 404 is dropped by Scrapy's HttpError
-    middleware with an INFO line, and judge() only degrades a run on ERROR lines, a finish reason
-    other than ``finished``, or no items; so the run is ``ok`` although one page was never read
-    (its 404 is visible only in the stored stats)."""
+def test_a_404_among_successes_is_a_degraded_run(store, tmp_path, monkeypatch, servers):
+    """A page that answers 404 is dropped by Scrapy's HttpError middleware with an INFO line only;
+    the run lost a page, so it is ``degraded`` (it was ``ok`` before judge() read
+    ``httperror/response_ignored_count``)."""
     base, faults = servers
     res, row = run_job(store, tmp_path, monkeypatch, good_urls(base) + [faults.base + "/404"])
-    assert row["status"] == "ok", res.line()
+    assert row["status"] == "degraded", res.line()
+    assert "lost to HTTP errors (404)" in row["error_summary"]
     assert row["report"]["stats"]["downloader/response_status_count/404"] == 1
 
 
-def test_current_behaviour_retry_after_beyond_the_cap_is_an_ok_run(store, tmp_path, monkeypatch, servers):
-    """Current behaviour, documented: when a 429's Retry-After (here an HTTP-date 2 s ahead) exceeds ``RETRY_AFTER_MAX_SECONDS``,
+def test_retry_after_beyond_the_cap_is_a_degraded_run(store, tmp_path, monkeypatch, servers):
+    """When a 429's Retry-After (here an HTTP-date 2 s ahead) exceeds ``RETRY_AFTER_MAX_SECONDS``,
     RetryAfterMiddleware gives up on the request with a WARNING and passes the 429 on; HttpError
-    drops it at INFO; judge() sees no ERROR line, so the run is ``ok`` though the page was lost."""
+    drops it; the page was lost, so the run is ``degraded``."""
     base, faults = servers
     res, row = run_job(store, tmp_path, monkeypatch, good_urls(base) + [faults.base + "/429d"],
                        extra_settings=", RETRY_AFTER_MAX_SECONDS = 0.5")
-    assert row["status"] == "ok", res.line()
+    assert row["status"] == "degraded", res.line()
     stats = row["report"]["stats"]
     assert stats["downloader/response_status_count/429"] >= 1 and "downloader/response_status_count/200" in stats
     assert stats.get("log_count/WARNING", 0) >= 1 and row["items"] == len(GOOD)

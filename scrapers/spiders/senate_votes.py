@@ -38,25 +38,28 @@ def vote_url(base: str, congress: int, session: int, number: int) -> str:
             f"vote_{congress}_{session}_{number:05d}.xml")
 
 
-def last_stored_vote(chamber: str, congress: int, session: int) -> int:
-    """The highest roll-call number stored for a session (0 when none): the incremental cursor."""
+def stored_votes(chamber: str, congress: int, session: int) -> set[int]:
+    """Roll-call numbers already stored for a session: the incremental state. A set, not a
+    high-water mark: votes are fetched concurrently and stored as they arrive, so a run that was
+    killed (or one vote that failed) can leave a gap below the highest number stored."""
     vote = SQLModel.metadata.tables["vote"]
     with get_engine().connect() as conn:
-        n = conn.execute(select(func.max(vote.c.number)).where(
-            vote.c.chamber == chamber, vote.c.congress == congress, vote.c.session == session)).scalar()
-    return int(n or 0)
+        rows = conn.execute(select(vote.c.number).where(
+            vote.c.chamber == chamber, vote.c.congress == congress, vote.c.session == session)).all()
+    return {int(r[0]) for r in rows}
 
 
-def select_votes(entries: list[MenuEntry], cursor: int, recheck_days: int, mode: str = "fast") -> list[MenuEntry]:
-    """Menu entries to fetch, oldest first: all (full), or newer than ``cursor`` plus those dated
-    within ``recheck_days`` of the newest menu date (fast)."""
+def select_votes(entries: list[MenuEntry], stored: set[int] | frozenset[int], recheck_days: int,
+                 mode: str = "fast") -> list[MenuEntry]:
+    """Menu entries to fetch, oldest first: all (full), or every vote not stored yet plus those dated
+    within ``recheck_days`` of the newest menu date, for corrections (fast)."""
     if mode == "full":
         chosen = list(entries)
     else:
         dated = [e.date for e in entries if e.date]
         newest = max(dated) if dated else None
         since = newest - timedelta(days=recheck_days) if newest else None
-        chosen = [e for e in entries if e.number > cursor or (since and e.date and e.date >= since)]
+        chosen = [e for e in entries if e.number not in stored or (since and e.date and e.date >= since)]
     return sorted({e.number: e for e in chosen}.values(), key=lambda e: e.number)
 
 
@@ -90,12 +93,12 @@ class SenateVotesSpider(scrapy.Spider):
         from db.migrate import upgrade
         upgrade()
         entries = parse_menu(response.body)
-        cursor = last_stored_vote("s", self.congress, self.session)
-        chosen = select_votes(entries, cursor, self.recheck_days, self.mode)
+        stored = stored_votes("s", self.congress, self.session)
+        chosen = select_votes(entries, stored, self.recheck_days, self.mode)
         if self.limit:
             chosen = chosen[: self.limit]
-        self.logger.info("vote menu %s-%s: %d votes, cursor %d, fetching %d", self.congress, self.session,
-                         len(entries), cursor, len(chosen))
+        self.logger.info("vote menu %s-%s: %d votes, %d stored, fetching %d", self.congress, self.session,
+                         len(entries), len(stored), len(chosen))
         crawler = getattr(self, "crawler", None)
         if crawler is not None and crawler.stats is not None:
             crawler.stats.set_value("senate_votes/menu_votes", len(entries))
