@@ -94,6 +94,7 @@ def run_demo(out: Path, progress: Callable[[str], None] = lambda s: None) -> Dem
     db_url = f"sqlite:///{out / 'tracker.db'}"
     os.environ["TRACKER_DATABASE_URL"] = db_url
     os.environ["TRACKER_HTTPCACHE_DIR"] = str(out / "httpcache")
+    os.environ["TRACKER_DATA_DIR"] = str(out)  # run logs and reports go to out/runs, not the cwd
     os.environ.setdefault("TRACKER_PUBLIC_URL", "http://127.0.0.1:8000")
     from db.engine import dispose_all
     from db.migrate import upgrade
