@@ -183,3 +183,13 @@ def _best_container(root):
         if attrs and _CONTENT_HINT.search(attrs):
             scores[el] *= 1.25
     return max(scores, key=lambda e: scores[e])
+
+
+def is_article(body: bytes, url: str | None, min_body_chars: int) -> bool:
+    """True when the page extracts to a titled article of at least ``min_body_chars`` characters of
+    text and is not a listing (the shared test of the newsroom and news-article detectors)."""
+    try:
+        art, _ = extract(body, url)
+    except ValueError:
+        return False
+    return bool(art.title) and len(art.body) >= min_body_chars and not art.listing_like

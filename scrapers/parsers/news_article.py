@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from scrapers.items.letters import NewsArticle
 from scrapers.parsers import _html, _mentions
-from scrapers.parsers._article import extract
+from scrapers.parsers._article import is_article, extract
 from scrapers.parsers.newsroom import is_newsroom_url, page_url
 from tracker.ids import bill_ids_in_text, congress_for_year
 
@@ -45,11 +45,7 @@ def detect(body: bytes, url: str | None) -> bool:
         return bool(eff and urlsplit(eff).scheme in ("http", "https"))  # parse() refuses it with a reason
     if not _ARTICLE_MARK.search(body[:262144]):
         return False
-    try:
-        art, _ = extract(body, url)
-    except ValueError:
-        return False
-    return bool(art.title) and len(art.body) >= MIN_BODY_CHARS and not art.listing_like
+    return is_article(body, url, MIN_BODY_CHARS)
 
 
 def parse(body: bytes, url: str | None) -> list[NewsArticle]:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from scrapers.items.letters import LetterItem, Signer
 from scrapers.parsers import _html, _mentions
-from scrapers.parsers._article import Article, extract
+from scrapers.parsers._article import is_article, Article, extract
 from scrapers.parsers._sites import Site, is_official, match
 from tracker.ids import bill_ids_in_text, congress_for_year
 
@@ -58,11 +58,7 @@ def detect(body: bytes, url: str | None) -> bool:
         return _html.looks_like_html(body) and is_newsroom_url(page_url(body, url))  # parse() refuses it clearly
     if not _html.looks_like_html(body) or not is_newsroom_url(page_url(body, url)):
         return False
-    try:
-        art, _ = extract(body, url)
-    except ValueError:
-        return False
-    return bool(art.title) and len(art.body) >= MIN_BODY_CHARS and not art.listing_like
+    return is_article(body, url, MIN_BODY_CHARS)
 
 
 def parse(body: bytes, url: str | None) -> list[LetterItem]:
