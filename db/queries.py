@@ -31,6 +31,17 @@ def parse_when(value: str | None) -> datetime | None:
     return dt.astimezone(timezone.utc)
 
 
+def member_ids_of(conn: Connection, event_ids: list[int]) -> dict[int, list[str]]:
+    """``event id -> sorted member ids`` for the given events (one query per 500 ids)."""
+    members: dict[int, list[str]] = {i: [] for i in event_ids}
+    for i in range(0, len(event_ids), 500):
+        for eid, mid in conn.execute(select(EVENT_MEMBER.c.event_id, EVENT_MEMBER.c.member_id)
+                                     .where(EVENT_MEMBER.c.event_id.in_(event_ids[i:i + 500]))
+                                     .order_by(EVENT_MEMBER.c.event_id, EVENT_MEMBER.c.member_id)):
+            members[eid].append(mid)
+    return members
+
+
 def select_events(conn: Connection, *, kind: list[str] | str | None = None, bill: str | None = None,
                   member: str | None = None, since: datetime | None = None, until: datetime | None = None,
                   after_id: int | None = None, limit: int | None = 100, offset: int = 0,
@@ -71,13 +82,7 @@ def select_events(conn: Connection, *, kind: list[str] | str | None = None, bill
     if offset:
         q = q.offset(offset)
     rows = conn.execute(q).mappings().all()
-    ids = [r["id"] for r in rows]
-    members: dict[int, list[str]] = {i: [] for i in ids}
-    for i in range(0, len(ids), 500):
-        for eid, mid in conn.execute(select(EVENT_MEMBER.c.event_id, EVENT_MEMBER.c.member_id)
-                                     .where(EVENT_MEMBER.c.event_id.in_(ids[i:i + 500]))
-                                     .order_by(EVENT_MEMBER.c.event_id, EVENT_MEMBER.c.member_id)):
-            members[eid].append(mid)
+    members = member_ids_of(conn, [r["id"] for r in rows])
     out = []
     for r in rows:
         out.append({

@@ -80,3 +80,11 @@ def test_bill_mentions_in_text():
     text = "Senators urged passage of H.R. 1 and S. 5, unlike H.J.Res. 12; see 42 U.S.C. 1395 and H. R. 1 again."
     assert ids.bill_ids_in_text(text, 119) == ["hr1-119", "s5-119", "hjres12-119"]
     assert ids.bill_ids_in_text("nothing here, U.S. 5", 119) == []
+
+
+def test_version_names_from_every_source_spelling():
+    assert ids.version_code_for_name("Engrossed Amendment Senate") == "eas"
+    assert ids.version_code_for_name("Engrossed-in-House") == "eh"
+    assert ids.version_code_for_name("  enrolled   bill ") == "enr"
+    assert ids.version_code_for_name("Re-Enrolled-Bill") == "re"
+    assert ids.version_code_for_name("nonsense") is None and ids.version_code_for_name(None) is None

@@ -46,6 +46,31 @@ VERSION_TIERS: tuple[tuple[str, ...], ...] = (
 )
 _TIER = {code: i for i, codes in enumerate(VERSION_TIERS) for code in codes}
 
+# GPO version names -> version codes, however a source spells them: BILLSTATUS and the congress.gov
+# API ("Engrossed Amendment Senate"), the bill XML's bill-stage attribute ("Engrossed-in-House").
+# Keys are normalised by :func:`version_code_for_name` (lower case, hyphens as spaces).
+VERSION_NAMES: dict[str, str] = {
+    "introduced in house": "ih", "introduced in senate": "is", "reported in house": "rh",
+    "reported in senate": "rs", "reported to house": "rh", "reported to senate": "rs",
+    "reported by house": "rh", "reported by senate": "rs",
+    "engrossed in house": "eh", "engrossed in senate": "es", "referred in senate": "rfs",
+    "referred in house": "rfh", "engrossed amendment senate": "eas", "engrossed amendment house": "eah",
+    "enrolled bill": "enr", "re enrolled bill": "re", "placed on calendar senate": "pcs",
+    "placed on calendar house": "pch", "received in senate": "rds", "received in house": "rdh",
+    "public print": "pp", "committee discharged senate": "cds", "committee discharged house": "cdh",
+    "considered and passed senate": "cps", "considered and passed house": "cph",
+    "agreed to senate": "ats", "agreed to house": "ath", "reference change senate": "rcs",
+    "reference change house": "rch", "additional sponsors house": "ash", "additional sponsors senate": "ass",
+    "star print": "sp", "enrolled as agreed to or passed by both house and senate": "enr",
+}
+
+
+def version_code_for_name(name: str | None) -> str | None:
+    """``"Engrossed Amendment Senate"`` or ``"engrossed-in-house"`` -> ``"eas"`` / ``"eh"``; None if unknown."""
+    key = " ".join((name or "").replace("-", " ").lower().split())
+    return VERSION_NAMES.get(key)
+
+
 _BILL_RE = re.compile(r"^(hr|s|hres|sres|hjres|sjres|hconres|sconres)([1-9][0-9]{0,5})-([1-9][0-9]{0,2})$")
 _VERSION_CODE_RE = re.compile(r"^[a-z]{2,4}$")
 _VOTE_RE = re.compile(r"^([hs])([1-9][0-9]{0,4})-([1-9][0-9]{0,2})\.((?:17|18|19|20|21)[0-9]{2})$")

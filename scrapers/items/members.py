@@ -23,6 +23,14 @@ class MemberTerm(Item):
     rss_url: str | None = None
 
 
+def _check_bioguide(cls: type, v: str) -> str:
+    """The one bioguide-id validator of the member items (upper-cased, or refused)."""
+    v = (v or "").strip().upper()
+    if not ids.is_bioguide(v):
+        raise ValueError(f"malformed bioguide id {v!r}")
+    return v
+
+
 class MemberItem(Item):
     """A Member of Congress, current or former. ``record`` keeps the whole source record (ids,
     name, bio, terms) for ``member.data``; ``social`` the accounts from legislators-social-media."""
@@ -41,13 +49,7 @@ class MemberItem(Item):
     current: bool = False          # listed in legislators-current
     record: dict[str, Any] = Field(default_factory=dict)
 
-    @field_validator("bioguide_id")
-    @classmethod
-    def _bioguide(cls, v: str) -> str:
-        v = (v or "").strip().upper()
-        if not ids.is_bioguide(v):
-            raise ValueError(f"malformed bioguide id {v!r}")
-        return v
+    _bioguide = field_validator("bioguide_id")(classmethod(_check_bioguide))
 
     @field_validator("lis_id")
     @classmethod
@@ -64,10 +66,4 @@ class MemberSocial(Item):
     bioguide_id: str
     social: dict[str, Any] = Field(default_factory=dict)
 
-    @field_validator("bioguide_id")
-    @classmethod
-    def _bioguide(cls, v: str) -> str:
-        v = (v or "").strip().upper()
-        if not ids.is_bioguide(v):
-            raise ValueError(f"malformed bioguide id {v!r}")
-        return v
+    _bioguide = field_validator("bioguide_id")(classmethod(_check_bioguide))

@@ -263,20 +263,6 @@ def votes_named_in(text: str, chamber: str | None) -> list[tuple[str, int]]:
 
 # --- text versions --------------------------------------------------------------------------------
 
-# GPO version names as BILLSTATUS and the API spell them -> version code (GPO "Bill Versions").
-VERSION_CODES: dict[str, str] = {
-    "introduced in house": "ih", "introduced in senate": "is", "reported in house": "rh",
-    "reported in senate": "rs", "reported to house": "rh", "reported to senate": "rs",
-    "engrossed in house": "eh", "engrossed in senate": "es", "referred in senate": "rfs",
-    "referred in house": "rfh", "engrossed amendment senate": "eas", "engrossed amendment house": "eah",
-    "enrolled bill": "enr", "placed on calendar senate": "pcs", "placed on calendar house": "pch",
-    "received in senate": "rds", "received in house": "rdh", "public print": "pp",
-    "committee discharged senate": "cds", "committee discharged house": "cdh",
-    "considered and passed senate": "cps", "considered and passed house": "cph",
-    "agreed to senate": "ats", "agreed to house": "ath", "reference change senate": "rcs",
-    "reference change house": "rch", "additional sponsors house": "ash", "star print": "sp",
-    "enrolled as agreed to or passed by both house and senate": "enr",
-}
 _PKG_RE = re.compile(r"BILLS-(\d+)([a-z]+?)(\d+)([a-z]+)(?:_uslm)?\.(?:xml|htm|html|pdf)", re.I)
 
 
@@ -286,7 +272,7 @@ def version_code(stage: str | None, urls: Iterable[str] = ()) -> str | None:
         m = _PKG_RE.search(u or "")
         if m:
             return m.group(4).lower()
-    return VERSION_CODES.get(clean(stage).lower())
+    return ids.version_code_for_name(clean(stage))
 
 
 def govinfo_urls(congress: int, bill_type: str, number: int, code: str) -> dict[str, str]:

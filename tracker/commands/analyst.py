@@ -104,7 +104,7 @@ def _events_batches(conn: Any, *, kind: list[str] | None, bill: str | None, memb
                     since: datetime | None, until: datetime | None) -> Iterator[tuple[list[str], list[dict]]]:
     """Events in log order (id), streamed in batches, with the filters of ``select_events``."""
     from sqlalchemy import or_, select
-    from db.queries import EVENT, EVENT_FIELDS, EVENT_MEMBER
+    from db.queries import EVENT, EVENT_FIELDS, EVENT_MEMBER, member_ids_of
     cols = list(EVENT_FIELDS)
     last = 0
     while True:
@@ -125,12 +125,7 @@ def _events_batches(conn: Any, *, kind: list[str] | None, bill: str | None, memb
         if not rows:
             return
         ids_ = [r["id"] for r in rows]
-        members: dict[int, list[str]] = {i: [] for i in ids_}
-        for i in range(0, len(ids_), 500):
-            for eid, mid in conn.execute(select(EVENT_MEMBER.c.event_id, EVENT_MEMBER.c.member_id)
-                                         .where(EVENT_MEMBER.c.event_id.in_(ids_[i:i + 500]))
-                                         .order_by(EVENT_MEMBER.c.event_id, EVENT_MEMBER.c.member_id)):
-                members[eid].append(mid)
+        members = member_ids_of(conn, ids_)
         out = []
         for r in rows:
             d = {c: r[c] for c in cols if c != "member_ids"}

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from tracker.ids import bill_id as make_bill_id
+from tracker.ids import bill_id as make_bill_id, version_code_for_name
 from tracker.xmlsafe import UnsafeOrMalformedXML, parse_xml
 
 
@@ -62,18 +62,6 @@ _BLOCK = frozenset({
 
 _WS = re.compile(r"\s+")
 
-# bill-stage attribute -> GPO version code.
-_STAGE_CODES = {
-    "introduced-in-house": "ih", "introduced-in-senate": "is", "reported-in-house": "rh",
-    "reported-in-senate": "rs", "engrossed-in-house": "eh", "engrossed-in-senate": "es",
-    "referred-in-house": "rfh", "referred-in-senate": "rfs", "received-in-house": "rdh",
-    "received-in-senate": "rds", "placed-on-calendar-senate": "pcs", "placed-on-calendar-house": "pch",
-    "enrolled-bill": "enr", "engrossed-amendment-house": "eah", "engrossed-amendment-senate": "eas",
-    "public-print": "pp", "reference-change-house": "rch", "reference-change-senate": "rcs",
-    "considered-and-passed-house": "cph", "considered-and-passed-senate": "cps",
-    "additional-sponsors-house": "ash", "additional-sponsors-senate": "ass",
-    "reported-by-house": "rh", "reported-by-senate": "rs", "re-enrolled-bill": "re",
-}
 STAGE_NAMES = {
     "ih": "Introduced in House", "is": "Introduced in Senate", "rh": "Reported in House",
     "rs": "Reported in Senate", "eh": "Engrossed in House", "es": "Engrossed in Senate",
@@ -511,9 +499,9 @@ def _bill_id(root) -> str | None:
 
 
 def _version_code(root, bid: str | None) -> str | None:
-    stage = (root.get("bill-stage") or "").strip().lower()
-    if stage in _STAGE_CODES:
-        return _STAGE_CODES[stage]
+    code = version_code_for_name(root.get("bill-stage"))
+    if code:
+        return code
     chamber_el = _first(root, "current-chamber")
     chamber = _flat_text(chamber_el).lower() if chamber_el is not None else ""
     in_senate = "senate" in chamber
