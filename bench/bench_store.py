@@ -66,7 +66,8 @@ def _engine(env):
 
 
 def _raw(env):
-    """Raw sqlite3 executemany into the same tables (no dedupe, no revision logic)."""
+    """Raw sqlite3 executemany into the same tables, search index included (no dedupe, no revision
+    logic, no document, no bind processing)."""
     from db.records import canonical_json, iso
     con = sqlite3.connect(env.path)
     con.execute("PRAGMA journal_mode=WAL")
@@ -81,6 +82,9 @@ def _raw(env):
         ids = dict(con.execute("SELECT key, id FROM event"))
         con.executemany("INSERT INTO event_member (event_id, member_id) VALUES (?, ?)",
                         [(ids[e.key], m) for e in env.events for m in e.member_ids])
+        # The search index, as the store builds it (one set-based statement; same rows).
+        from db.search import _EVENT_DOC_SQL
+        con.execute(_EVENT_DOC_SQL["sqlite"].format(ids="SELECT id FROM event"))
     con.close()
     return len(rows)
 

@@ -84,9 +84,12 @@ class EventRecord:
 @dataclass
 class EntityRecord:
     table: str
-    rows: list[dict[str, Any]]
+    rows: list[dict[str, Any]] | list[tuple]   # dicts, or tuples in ``columns`` order
     key_cols: tuple[str, ...]
     replace: dict[str, Any] | None = None
+    # Set when ``rows`` are tuples (cheaper for big child sets such as a House vote's 435
+    # positions: no dict per row). Every tuple has one value per column, in this order.
+    columns: tuple[str, ...] | None = None
 
 
 class RecordContext(Protocol):

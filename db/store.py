@@ -17,13 +17,13 @@ Rules (../shared/DESIGN.md, "The event store"):
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from operator import itemgetter
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import and_, delete, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
@@ -31,6 +31,7 @@ import db.models  # noqa: F401  (registers tables)
 from db.engine import get_engine
 from db.faults import point as _fault
 from db.records import Counts, EntityRecord, EventRecord, canonical_json, iso, jsonable, sha256_hex
+from db.search import index_events
 
 EVENT = SQLModel.metadata.tables["event"]
 EVENT_MEMBER = SQLModel.metadata.tables["event_member"]
@@ -61,7 +62,8 @@ class _Ctx:
     conn: Connection
     document_id: int | None
     observed_at: datetime
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)   # this document's meta (importer options)
+    shared: dict[str, Any] = field(default_factory=dict)  # caches shared by a batch's documents
 
 
 def _now() -> datetime:
@@ -79,6 +81,19 @@ def document_status(sha256: str, engine: Engine | None = None) -> str | None:
     eng = engine or get_engine()
     with eng.connect() as conn:
         return conn.execute(select(DOCUMENT.c.status).where(DOCUMENT.c.sha256 == sha256)).scalar()
+
+
+def document_statuses(shas: list[str], engine: Engine | None = None) -> dict[str, str]:
+    """``{sha256: status}`` for the payload hashes already stored (one query per 500)."""
+    eng = engine or get_engine()
+    out: dict[str, str] = {}
+    with eng.connect() as conn:
+        for i in range(0, len(shas), _CHUNK):
+            chunk = tuple(shas[i:i + _CHUNK])
+            for sha, status in _x(conn, "SELECT sha256, status FROM source_document WHERE sha256 IN " + _in(len(chunk)),
+                                  chunk):
+                out[sha] = status
+    return out
 
 
 def _expand(items: Iterable[Any], ctx: _Ctx) -> tuple[list[EventRecord], list[EntityRecord]]:
@@ -112,40 +127,114 @@ def record(items: Iterable[Any], *, document: DocumentIn | None = None, engine: 
     ``to_records(ctx)`` (``ctx.conn`` is the open connection, ``ctx.document_id``, ``ctx.observed_at``).
     Raises on invalid items; nothing is written then (the caller quarantines the document).
     """
+    out = record_many([(items, document)], engine=engine, observed_at=observed_at)[0]
+    if isinstance(out, BaseException):
+        raise out
+    return out
+
+
+def record_many(entries: Iterable[tuple[Iterable[Any], DocumentIn | None]], *, engine: Engine | None = None,
+                observed_at: datetime | None = None) -> list[Counts | Exception]:
+    """Record several documents in ONE transaction, each of them all or nothing inside it.
+
+    ``entries`` are ``(items, document)`` pairs as for :func:`record`. Each document is written under
+    its own SAVEPOINT: a document whose items are invalid (or that the database refuses, e.g. a
+    constraint) is rolled back alone and its slot in the returned list holds the exception (the
+    caller quarantines it); the others are kept. Database failures (locked past the timeout,
+    connection lost) abort the whole batch and raise: nothing of it is written.
+
+    One commit for many documents is what makes bulk loads fast: a House roll call touches the same
+    member-index pages as the previous one, and committing per document rewrote all of them to the
+    WAL every time. A crash mid-batch loses the uncommitted batch, never half a document; the files
+    or responses are still there to be read again (``tracker ingest``'s batches are files on disk).
+    """
     eng = engine or get_engine()
-    obs = _aware(observed_at) or _aware(document.fetched_at if document else None) or _now()
-    counts = Counts(documents=1 if document is not None else 0)
+    out: list[Counts | Exception] = []
     with eng.begin() as conn:
         _serialise(conn)
-        doc_id = None
-        if document is not None:
-            sha = document.sha256
-            row = conn.execute(select(DOCUMENT.c.id, DOCUMENT.c.status, DOCUMENT.c.event_count)
-                               .where(DOCUMENT.c.sha256 == sha)).first()
-            if row is not None and row.status == "parsed":
-                counts.unchanged += row.event_count
-                counts.skipped += 1
-                return counts
-            values = dict(url=document.url, media_type=document.media_type, size=len(document.body),
-                          kind=document.kind, parser=document.parser, fetched_at=_aware(document.fetched_at) or obs,
-                          recorded_at=_now(), status="parsed", error=None, content=document.body)
-            if row is not None:  # previously quarantined: a fixed parser may read it now
-                conn.execute(update(DOCUMENT).where(DOCUMENT.c.id == row.id).values(**values))
-                doc_id = row.id
-            else:
-                doc_id = conn.execute(insert(DOCUMENT).values(sha256=sha, **values).returning(DOCUMENT.c.id)).scalar_one()
-        ctx = _Ctx(conn, doc_id, obs)
-        events, entities = _expand(items, ctx)
-        _write_entities(conn, entities, obs)
-        _fault("store.after_entities")
-        ins, upd, same = _write_events(conn, events, doc_id, obs)
-        counts.inserted += ins
-        counts.updated += upd
-        counts.unchanged += same
-        if doc_id is not None:
-            conn.execute(update(DOCUMENT).where(DOCUMENT.c.id == doc_id).values(event_count=len(events)))
+        shared: dict[str, Any] = {}
+        for items, document in entries:
+            sp = conn.begin_nested()
+            try:
+                counts = _record_one(conn, items, document, observed_at, shared)
+            except Exception as exc:
+                sp.rollback()
+                if _is_operational(exc):
+                    raise
+                out.append(exc)
+                continue
+            sp.commit()
+            out.append(counts)
         _fault("store.before_commit")
+    return out
+
+
+def _is_operational(exc: BaseException) -> bool:
+    """The database failed (not the document): locked past the timeout, connection lost. Matches
+    SQLAlchemy's wrappers and the DB-API classes of either driver (raw cursors raise those)."""
+    return any(c.__name__ in ("OperationalError", "InterfaceError") for c in type(exc).__mro__)
+
+
+def _record_one(conn: Connection, items: Iterable[Any], document: DocumentIn | None,
+                observed_at: datetime | None, shared: dict[str, Any]) -> Counts:
+    obs = _aware(observed_at) or _aware(document.fetched_at if document else None) or _now()
+    counts = Counts(documents=1 if document is not None else 0)
+    doc_id = None
+    if document is not None:
+        sha = document.sha256
+        row = _x(conn, "SELECT id, status, event_count FROM source_document WHERE sha256 = ?", (sha,)).fetchone()
+        if row is not None and row[1] == "parsed":
+            counts.unchanged += row[2]
+            counts.skipped += 1
+            return counts
+        values = dict(url=document.url, media_type=document.media_type, size=len(document.body),
+                      kind=document.kind, parser=document.parser, fetched_at=_aware(document.fetched_at) or obs,
+                      recorded_at=_now(), status="parsed", error=None, content=document.body)
+        if row is not None:  # previously quarantined: a fixed parser may read it now
+            conn.execute(update(DOCUMENT).where(DOCUMENT.c.id == row[0]).values(**values))
+            doc_id = row[0]
+        else:
+            doc_id = _insert_returning_id(conn, DOCUMENT, dict(sha256=sha, **values))
+    ctx = _Ctx(conn, doc_id, obs, shared=shared)
+    events, entities = _expand(items, ctx)
+    if any(e.table == "member" for e in entities):
+        shared.clear()  # batch caches built from the member table (resolvers) are stale now
+    _write_entities(conn, entities, obs)
+    _fault("store.after_entities")
+    ins, upd, same = _write_events(conn, events, doc_id, obs)
+    counts.inserted += ins
+    counts.updated += upd
+    counts.unchanged += same
+    if doc_id is not None:
+        _x(conn, "UPDATE source_document SET event_count = ? WHERE id = ?", (len(events), doc_id))
     return counts
+
+
+def _x(conn: Connection, sql: str, params: tuple = ()) -> Any:
+    """Run a hot-path statement on the DBAPI cursor of this transaction (``?`` placeholders,
+    rewritten to ``%s`` for psycopg) and return the cursor (iterate it, or ``fetchone()``).
+    Building and cache-keying a SQLAlchemy Core statement cost ~0.2 ms per execution, more than
+    most of these statements themselves."""
+    if conn.dialect.paramstyle != "qmark":
+        k = ("%s", sql)
+        s = _SQL_TEXT.get(k)
+        if s is None:
+            s = _SQL_TEXT[k] = sql.replace("?", "%s")
+        sql = s
+    cur = conn.connection.cursor()
+    cur.execute(sql, params)
+    return cur
+
+
+_SQL_TEXT: dict[tuple[str, str], str] = {}
+
+
+def _insert_returning_id(conn: Connection, table: Any, row: dict[str, Any]) -> int:
+    """INSERT one row (the columns' own bind processing, model defaults) and return its id."""
+    cols, sql, params = _bulk_params(conn, table, [row], None)
+    if conn.dialect.name == "sqlite":
+        return conn.exec_driver_sql(sql, params[0]).lastrowid
+    return conn.exec_driver_sql(sql + " RETURNING id", params[0]).scalar_one()
 
 
 def quarantine(document: DocumentIn, error: str, *, engine: Engine | None = None) -> Counts:
@@ -190,16 +279,34 @@ def _dedupe(events: list[EventRecord]) -> dict[str, tuple[EventRecord, str]]:
     return out
 
 
-def _existing(conn: Connection, keys: list[str]) -> dict[str, list[Any]]:
-    found: dict[str, list[Any]] = {}
+def _in(n: int) -> str:
+    return "(" + ", ".join("?" * n) + ")"
+
+
+def _existing(conn: Connection, keys: list[str]) -> dict[str, list[_Rev]]:
+    found: dict[str, list[_Rev]] = {}
     for i in range(0, len(keys), _CHUNK):
         chunk = keys[i:i + _CHUNK]
-        rows = conn.execute(select(EVENT.c.key, EVENT.c.revision, EVENT.c.content_hash, EVENT.c.observed_at,
-                                   EVENT.c.data)
-                            .where(EVENT.c.key.in_(chunk))).all()
-        for r in rows:
-            found.setdefault(r.key, []).append(r)
+        rows = _x(conn, 'SELECT "key", revision, content_hash, observed_at, data FROM event WHERE "key" IN '
+                  + _in(len(chunk)), tuple(chunk))
+        for k, rev, h, o, data in rows:
+            found.setdefault(k, []).append(_Rev(rev, h, _aware(_as_dt(o)) if o is not None else None, data))
     return found
+
+
+@dataclass
+class _Rev:
+    """A stored revision of an event key (what the write path compares a new record with)."""
+
+    revision: int
+    content_hash: str
+    observed_at: datetime | None
+    raw_data: Any
+
+    @property
+    def data(self) -> dict[str, Any]:
+        d = self.raw_data
+        return json.loads(d) if isinstance(d, (str, bytes)) else (d or {})
 
 
 def _merge_sources(ev: EventRecord, revs: list[Any]) -> None:
@@ -257,19 +364,22 @@ def _write_events(conn: Connection, events: list[EventRecord], doc_id: int | Non
                      .values(observed_at=bindparam("o")), confirm)
     if rows:
         # Plain executemany (RETURNING with guaranteed order degrades to row-at-a-time on SQLite),
-        # then one indexed lookup per chunk for the new ids.
+        # then one indexed lookup per chunk for the new ids: member links and the search index.
         _bulk(conn, EVENT, rows, None)
-        need = [(rows[i]["key"], rows[i]["revision"], ms) for i, ms in members if ms]
-        if need:
-            wanted = {(k, r) for k, r, _ in need}
-            ids: dict[tuple[str, int], int] = {}
-            keys = sorted({k for k, _, _ in need})
-            for i in range(0, len(keys), _CHUNK):
-                for k, r, eid in conn.execute(select(EVENT.c.key, EVENT.c.revision, EVENT.c.id)
-                                              .where(EVENT.c.key.in_(keys[i:i + _CHUNK]))):
-                    if (k, r) in wanted:
-                        ids[(k, r)] = eid
-            _bulk(conn, EVENT_MEMBER, [{"event_id": ids[(k, r)], "member_id": m} for k, r, ms in need for m in ms], None)
+        wanted = {(r["key"], r["revision"]) for r in rows}
+        ids: dict[tuple[str, int], int] = {}
+        keys = sorted({k for k, _ in wanted})
+        for i in range(0, len(keys), _CHUNK):
+            chunk = tuple(keys[i:i + _CHUNK])
+            for k, r, eid in _x(conn, 'SELECT "key", revision, id FROM event WHERE "key" IN ' + _in(len(chunk)),
+                                chunk):
+                if (k, r) in wanted:
+                    ids[(k, r)] = eid
+        links = [(ids[(rows[i]["key"], rows[i]["revision"])], m) for i, ms in members for m in ms]
+        if links:  # plain (int, str) pairs: no bind processing needed, straight to the driver
+            sql, _ = _bulk_sql(conn, EVENT_MEMBER, ("event_id", "member_id"), None)
+            _executemany(conn, sql, links)
+        index_events(conn, sorted(ids.values()))
     return inserted, updated, unchanged
 
 
@@ -306,33 +416,80 @@ def _bulk_sql(conn: Connection, table: Any, cols: tuple[str, ...], key_cols: tup
     return sql, procs
 
 
-def _bulk(conn: Connection, table: Any, rows: list[dict[str, Any]], key_cols: tuple[str, ...] | None) -> None:
+def _bulk(conn: Connection, table: Any, rows: list[dict[str, Any]] | list[tuple], key_cols: tuple[str, ...] | None,
+          const: dict[str, Any] | None = None, columns: tuple[str, ...] | None = None) -> None:
     """executemany straight through the driver (SQLAlchemy's per-row parameter handling was most of
-    the cost of recording a 435-member House vote)."""
+    the cost of recording a 435-member House vote). ``const``: values for columns the rows leave
+    out (e.g. the observation time), the same for every row. ``columns``: the rows are tuples in
+    this column order instead of dicts."""
     if not rows:
         return
-    present = set().union(*(r.keys() for r in rows))
+    _, sql, params = _bulk_params(conn, table, rows, key_cols, const, columns)
+    _executemany(conn, sql, params)
+
+
+def _executemany(conn: Connection, sql: str, params: list[tuple]) -> None:
+    """Through the DBAPI cursor of this transaction (SQLAlchemy's execution wrapper adds nothing to
+    a prepared INSERT but time); driver errors are matched by :func:`_is_operational`."""
+    cur = conn.connection.cursor()
+    try:
+        for i in range(0, len(params), _CHUNK * 4):
+            cur.executemany(sql, params[i:i + _CHUNK * 4])
+    finally:
+        cur.close()
+
+
+def _bulk_params(conn: Connection, table: Any, rows: list[dict[str, Any]] | list[tuple],
+                 key_cols: tuple[str, ...] | None, const: dict[str, Any] | None = None,
+                 columns: tuple[str, ...] | None = None) -> tuple[tuple[str, ...], str, list[tuple]]:
+    """(columns, INSERT statement, parameter tuples) for ``rows``, values bind-processed as
+    SQLAlchemy would (UTC datetimes, JSON, compressed payloads), model defaults filled in."""
+    if columns is not None:
+        present = set(columns)
+        if len(present) != len(columns) or any(len(r) != len(columns) for r in rows):
+            raise ValueError(f"rows for {table.name!r} must have one value per column of {columns}")
+    else:
+        present = set().union(*(r.keys() for r in rows))
     unknown = [c for c in present if c not in table.c]
     if unknown:
         raise ValueError(f"unknown column(s) {sorted(unknown)} for table {table.name!r}")
+    const = {k: v for k, v in (const or {}).items() if columns is None or k not in present}
+    mixed = [k for k in const if k in present]
+    if mixed:  # some rows carry their own value: the others get the constant
+        rows = [r if all(k in r for k in mixed) else {**{k: const[k] for k in mixed}, **r} for r in rows]
+        for k in mixed:
+            del const[k]
     # Columns the rows leave out but the model gives a default: inserted with it, never updated.
-    defaulted = tuple(sorted(c.name for c in table.c if c.default is not None and c.name not in present))
-    cols = tuple(sorted(present)) + defaulted
-    sql, procs = _bulk_sql(conn, table, cols, key_cols, defaulted)
-    defaults = {}
+    defaulted = tuple(sorted(c.name for c in table.c
+                             if c.default is not None and c.name not in present and c.name not in const))
     for name in defaulted:
         d = table.c[name].default
-        defaults[name] = d.arg(None) if d.is_callable else d.arg
-    # Column by column: one list comprehension per column, and each distinct value processed once
-    # (observed_at, vote_id, party... repeat across a vote's hundreds of position rows).
-    columns = []
-    for c, p in zip(cols, procs):
-        d = defaults.get(c)
-        vals = [r.get(c, d) for r in rows]
-        if p is not None:
+        const[name] = d.arg(None) if d.is_callable else d.arg
+    row_cols = tuple(columns) if columns is not None else tuple(sorted(present))
+    const_cols = tuple(c for c in sorted(const) if c not in defaulted) + defaulted
+    cols = row_cols + const_cols
+    sql, procs = _bulk_sql(conn, table, cols, key_cols, defaulted)
+    tail = tuple(p(const[c]) if p is not None else const[c] for c, p in zip(const_cols, procs[len(row_cols):]))
+    n = len(row_cols)
+    if columns is not None:
+        base = rows if all(type(r) is tuple for r in rows) else [tuple(r) for r in rows]
+    elif all(len(r) == n for r in rows):  # every row has every column: pick them out in C
+        if n == 1:
+            only = row_cols[0]
+            base = [(r[only],) for r in rows]
+        else:
+            base = list(map(itemgetter(*row_cols), rows))
+    else:
+        base = [tuple(r.get(c) for c in row_cols) for r in rows]
+    todo = [(i, p) for i, p in enumerate(procs[:n]) if p is not None]
+    if todo:
+        # Column by column, each distinct value processed once (observed_at, vote_id... repeat
+        # across a vote's hundreds of rows).
+        columns = list(zip(*base))
+        for i, p in todo:
             memo: dict[Any, Any] = {}
             out = []
-            for v in vals:
+            for v in columns[i]:
                 k = (v.__class__, v)  # True and 1 are equal keys otherwise (JSON "true" vs "1")
                 try:
                     out.append(memo[k])
@@ -341,11 +498,9 @@ def _bulk(conn: Connection, table: Any, rows: list[dict[str, Any]], key_cols: tu
                     out.append(pv)
                 except TypeError:  # unhashable (dict/list for JSON columns)
                     out.append(p(v))
-            vals = out
-        columns.append(vals)
-    params = list(zip(*columns))
-    for i in range(0, len(params), _CHUNK * 4):
-        conn.exec_driver_sql(sql, params[i:i + _CHUNK * 4])
+            columns[i] = out
+        base = list(zip(*columns))
+    return cols, sql, [b + tail for b in base] if tail else base
 
 
 def _write_entities(conn: Connection, entities: list[EntityRecord], obs: datetime) -> None:
@@ -355,22 +510,37 @@ def _write_entities(conn: Connection, entities: list[EntityRecord], obs: datetim
         if table is None:
             raise ValueError(f"unknown entity table {ent.table!r}")
         has_obs = "observed_at" in table.c
-        rows = [({**r, "observed_at": obs} if has_obs and "observed_at" not in r else r) for r in ent.rows]
+        rows = ent.rows
+        const = {"observed_at": obs} if has_obs else None  # for the rows that do not carry their own
         if ent.replace:
-            cond = and_(*(table.c[k] == v for k, v in ent.replace.items()))
+            names = sorted(ent.replace)
+            for k in names:
+                if k not in table.c:
+                    raise ValueError(f"unknown column {k!r} for table {table.name!r}")
+            where = " AND ".join(f"{_quote(conn, k)} = ?" for k in names)
+            args = tuple(_bind(conn, table, k, ent.replace[k]) for k in names)
             if has_obs:
-                newest = conn.execute(select(func.max(table.c.observed_at)).where(cond)).scalar()
+                newest = _x(conn, f"SELECT max(observed_at) FROM {_quote(conn, table.name)} WHERE {where}", args).fetchone()[0]
                 if newest is not None and _aware(_as_dt(newest)) > obs:
                     continue  # a newer observation already replaced this set
-            conn.execute(delete(table).where(cond))
-            _bulk(conn, table, rows, None)
+            _x(conn, f"DELETE FROM {_quote(conn, table.name)} WHERE {where}", args)
+            _bulk(conn, table, rows, None, const, ent.columns)
         elif rows:
-            _bulk(conn, table, rows, tuple(ent.key_cols))
+            _bulk(conn, table, rows, tuple(ent.key_cols), const, ent.columns)
+
+
+def _quote(conn: Connection, name: str) -> str:
+    return conn.dialect.identifier_preparer.quote(name)
+
+
+def _bind(conn: Connection, table: Any, col: str, value: Any) -> Any:
+    p = table.c[col].type._cached_bind_processor(conn.dialect)
+    return p(value) if p is not None else value
 
 
 def _as_dt(v: Any) -> datetime:
     return datetime.fromisoformat(v) if isinstance(v, str) else v
 
 
-__all__ = ["record", "quarantine", "document_status", "DocumentIn", "Counts", "EventRecord", "EntityRecord",
+__all__ = ["record", "record_many", "quarantine", "document_status", "document_statuses", "DocumentIn", "Counts", "EventRecord", "EntityRecord",
            "canonical_json"]

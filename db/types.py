@@ -53,13 +53,14 @@ JSONType = JSONDoc
 
 
 class Compressed(TypeDecorator):
-    """Raw payload bytes, zlib-compressed at rest."""
+    """Raw payload bytes, zlib-compressed at rest. Level 1: on GPO and Clerk XML it stores ~28% of
+    the size (level 6: ~22%) at a third of the CPU time, which was ~10% of recording a vote."""
 
     impl = LargeBinary
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
-        return None if value is None else zlib.compress(bytes(value), 6)
+        return None if value is None else zlib.compress(bytes(value), 1)
 
     def process_result_value(self, value, dialect):
         return None if value is None else zlib.decompress(value)

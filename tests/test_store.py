@@ -105,3 +105,43 @@ def test_batch_of_many_events(any_store):
     assert any_store.scalar("SELECT count(*) FROM event_member") == 2400
     ids = [r[0] for r in any_store.rows("SELECT id FROM event ORDER BY id")]
     assert ids == sorted(set(ids)) and len(ids) == 1200
+
+
+def test_record_many_rolls_back_only_the_bad_document(any_store):
+    from db.store import record_many
+    good1 = ([vote_event(key="vote:s1-119.2025")], DocumentIn(body=b"<one/>", url="https://x/1.xml"))
+    bad = ([vote_event(key="vote:s2-119.2025"), EventRecord(kind="", key="k", title="x")],
+           DocumentIn(body=b"<two/>", url="https://x/2.xml"))
+    good2 = ([vote_event(key="vote:s3-119.2025", members=("W000817",))], DocumentIn(body=b"<three/>"))
+    out = record_many([good1, bad, good2])
+    assert [type(o).__name__ for o in out] == ["Counts", "ValueError", "Counts"]
+    assert out[0].inserted == 1 and out[2].inserted == 1
+    # The bad document left nothing: no event (not even its valid first one), no document, no links.
+    assert sorted(r[0] for r in any_store.rows("SELECT key FROM event")) == ["vote:s1-119.2025", "vote:s3-119.2025"]
+    assert any_store.scalar("SELECT count(*) FROM source_document") == 2
+    assert any_store.scalar("SELECT count(*) FROM event_member") == 3
+    assert any_store.scalar("SELECT count(*) FROM search_doc WHERE doc_type = 'event'") == 2
+    # The same batch again: every document is skipped by its hash, the bad one fails again alone.
+    again = record_many([good1, bad, good2])
+    assert again[0].skipped == 1 and isinstance(again[1], ValueError) and again[2].skipped == 1
+
+
+def test_events_are_searchable_and_a_revision_replaces_the_search_document(any_store):
+    from db.search import search
+    from db.engine import get_engine
+    record([EventRecord(kind="bill.action", key="action:hr7-119:a", title="Referred to the Committee on Agriculture",
+                        bill_id="hr7-119", data={"excerpt": "sugar program quotas", "bills": ["s9-119"]})])
+    with get_engine().connect() as c:
+        hits = search(c, "agriculture")
+        assert [h["ref"] for h in hits] == ["action:hr7-119:a"]
+        assert search(c, "sugar quotas", bill="s9-119")[0]["ref"] == "action:hr7-119:a"  # excerpt + data bills
+        assert search(c, "sugar", bill="hr7-119")[0]["bill_id"] == "hr7-119"
+    record([EventRecord(kind="bill.action", key="action:hr7-119:a", title="Reported by the Committee on Finance",
+                        bill_id="hr7-119", data={"excerpt": "sugar program quotas"})])
+    with get_engine().connect() as c:
+        assert search(c, "agriculture") == []  # the old revision's title is gone from the index
+        hit = search(c, "finance")[0]
+        assert hit["ref"] == "action:hr7-119:a"
+        assert hit["event_id"] == c.exec_driver_sql("SELECT max(id) FROM event").scalar()
+        assert search(c, "sugar", bill="s9-119") == []
+    assert any_store.scalar("SELECT count(*) FROM search_doc WHERE ref = 'action:hr7-119:a'") == 1

@@ -178,3 +178,43 @@ def test_real_files_with_real_members(store, cli):
     assert _event(store, "vote:s1-119.2025")["title"] == "Senate invoked cloture on S. 5 84-9"
     res2 = cli("ingest", str(shared_fixture("senate_votes")), str(shared_fixture("house_votes")))
     assert ": 0 inserted, 0 updated" in res2.output
+
+
+def test_one_ingest_batch_keeps_the_good_files_and_quarantines_the_bad(store, tmp_path, monkeypatch):
+    """tracker ingest records a directory in batches (one transaction, a SAVEPOINT per file): bad
+    files in the middle of a batch are quarantined alone, by name, and the good ones all land."""
+    import scrapers.importers.votes as vote_importer
+    from scrapers.ingest import BATCH_DOCUMENTS, ingest_paths
+    good = (VOTES / "vote_119_1_00372.xml").read_bytes()
+    house = (VOTES / "roll145_2025.xml").read_bytes()
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    (folder / "a_senate.xml").write_bytes(good)
+    (folder / "b_truncated.xml").write_bytes(house[:5000])
+    (folder / "c_house.xml").write_bytes(house)
+    (folder / "d_copy_of_senate.xml").write_bytes(good)
+    # A file that parses but whose records the store refuses (an importer failure stands in for a
+    # constraint violation): it must be rolled back to its savepoint, not take the batch with it.
+    other = house.replace(b"<rollcall-num>145</rollcall-num>", b"<rollcall-num>146</rollcall-num>")
+    (folder / "e_refused.xml").write_bytes(other)
+    real = vote_importer.import_vote
+
+    def refusing(item, ctx):
+        out = real(item, ctx)
+        if item.number == 146:
+            raise ValueError("refused by the store")
+        return out
+    from scrapers.importers import registry
+    monkeypatch.setitem(registry(), vote_importer.VoteItem, refusing)
+    errors: list[tuple[str, str]] = []
+    assert BATCH_DOCUMENTS >= 5  # all five files share one batch
+    counts, unreadable = ingest_paths([folder], on_error=lambda f, reason: errors.append((f.name, reason)))
+    assert unreadable == 0
+    assert (counts.documents, counts.inserted, counts.quarantined, counts.skipped) == (5, 2, 2, 1)
+    assert [name for name, _ in errors] == ["b_truncated.xml", "e_refused.xml"]
+    assert "refused by the store" in errors[1][1] and "\n" not in errors[1][1]
+    assert store.scalar("SELECT count(*) FROM vote") == 2
+    assert store.scalar("SELECT count(*) FROM vote WHERE number = 146") == 0
+    assert store.scalar("SELECT count(*) FROM vote_position WHERE vote_id LIKE 'h146-%'") == 0
+    assert store.scalar("SELECT count(*) FROM source_document WHERE status = 'quarantined'") == 2
+    assert store.scalar("SELECT count(*) FROM event") == 2

@@ -30,13 +30,13 @@ _DECISIVE_SKIP = {"present", "not_voting"}
 
 
 def _resolver(ctx: Any) -> Resolver:
-    r = getattr(ctx, "_member_resolver", None)
+    """One Resolver per write transaction (shared by the documents of a batch)."""
+    cache = getattr(ctx, "shared", None)
+    r = cache.get("member_resolver") if cache is not None else None
     if r is None or r.conn is not ctx.conn:
         r = Resolver(ctx.conn)
-        try:
-            ctx._member_resolver = r
-        except AttributeError:
-            pass
+        if cache is not None:
+            cache["member_resolver"] = r
     return r
 
 
@@ -44,10 +44,11 @@ def resolve_positions(item: VoteItem, resolver: Resolver) -> list[tuple[str, str
     """(member_id, bioguide or None) per position, in order."""
     out: list[tuple[str, str | None]] = []
     chamber = "senate" if item.chamber == "s" else "house"
+    is_bioguide = ids.is_bioguide
     for p in item.positions:
-        bio = None
-        if p.bioguide_id and ids.is_bioguide(p.bioguide_id):
-            bio = p.bioguide_id  # the Clerk's name-id is the bioguide id: authoritative
+        bio = p.bioguide_id
+        if bio and is_bioguide(bio):
+            pass  # the Clerk's name-id is the bioguide id: authoritative
         else:
             name = " ".join(x for x in (p.first_name, p.last_name) if x) or p.name
             bio = resolver.resolve(lis=p.lis_id, name=name, state=p.state, chamber=chamber, party=p.party)
@@ -180,12 +181,13 @@ def import_vote(item: VoteItem, ctx: Any) -> list[Any]:
         return []  # the official roll call is richer (tie-breaker, names): keep it
     resolver = _resolver(ctx)
     resolved = resolve_positions(item, resolver)
-    # Two source ids resolving to one member would collide on the key: keep the source ids then.
-    seen: dict[str, int] = {}
-    for mid, _ in resolved:
-        seen[mid] = seen.get(mid, 0) + 1
-    resolved = [(mid, bio) if seen[mid] == 1 else (p.member_id, None)
-                for (mid, bio), p in zip(resolved, item.positions)]
+    if len({mid for mid, _ in resolved}) != len(resolved):
+        # Two source ids resolving to one member would collide on the key: keep the source ids then.
+        seen: dict[str, int] = {}
+        for mid, _ in resolved:
+            seen[mid] = seen.get(mid, 0) + 1
+        resolved = [(mid, bio) if seen[mid] == 1 else (p.member_id, None)
+                    for (mid, bio), p in zip(resolved, item.positions)]
     unresolved = sorted(p.member_id for (mid, bio), p in zip(resolved, item.positions) if bio is None)
     triples = [(mid, p.party, p.position) for (mid, _), p in zip(resolved, item.positions)]
     against = against_party(triples)
@@ -214,12 +216,17 @@ def import_vote(item: VoteItem, ctx: Any) -> list[Any]:
         data={**item.model_dump(mode="json", exclude={"positions"}), "title_line": title,
               "party_breakdown": data["party_breakdown"], "against_party": against, "unresolved": unresolved},
         source_url=item.source_url)
-    pos_rows = [dict(vote_id=item.vote_id, member_id=mid, bioguide_id=bio, lis_id=p.lis_id, name=p.name,
-                     party=p.party, state=p.state, position=p.position, position_raw=p.position_raw)
+    vid = item.vote_id
+    pos_rows = [(vid, mid, bio, p.lis_id, p.name, p.party, p.state, p.position, p.position_raw)
                 for (mid, bio), p in zip(resolved, item.positions)]
     return [EntityRecord("vote", [vote_row], ("vote_id",)),
-            EntityRecord("vote_position", pos_rows, ("vote_id", "member_id"), replace={"vote_id": item.vote_id}),
+            EntityRecord("vote_position", pos_rows, ("vote_id", "member_id"), replace={"vote_id": vid},
+                         columns=_POSITION_COLUMNS),
             event]
+
+
+_POSITION_COLUMNS = ("vote_id", "member_id", "bioguide_id", "lis_id", "name", "party", "state", "position",
+                     "position_raw")
 
 
 IMPORTERS = {VoteItem: import_vote}
