@@ -20,7 +20,7 @@ import re
 
 from lxml import etree
 
-from scrapers.items.votes import VoteItem, VotePositionItem
+from scrapers.items.votes import VoteItem
 from scrapers.parsers.votes_common import (bill_from_citation, int_or_none, normalize_position,
                                            parse_house_datetime, party_letter)
 from scrapers.parsers.votes_common import HOUSE_SEATS
@@ -82,8 +82,9 @@ def parse(body: bytes, url: str | None) -> list[VoteItem]:
     question = _t(meta, "vote-question")
     election = bool(candidates) or "election of the speaker" in question.lower()
 
-    positions: list[VotePositionItem] = []
-    memo: dict[str, tuple[str | None, str | None]] = {}
+    positions: list[dict] = []
+    memo: dict[str, str] = {}
+    party_memo: dict[str | None, str | None] = {}
     for rv in data.iterchildren("recorded-vote"):
         # One pass over the children: <legislator> then <vote> (435 of them per roll call).
         leg = vote_el = None
@@ -100,14 +101,17 @@ def parse(body: bytes, url: str | None) -> list[VoteItem]:
         name = " ".join((leg.text or "").split()) if len(leg) == 0 else " ".join("".join(leg.itertext()).split())
         if not name_id or not raw:
             raise HouseVoteError(f"legislator without name-id or vote: {name!r}")
-        if raw not in memo:
-            pos = normalize_position(raw)
-            memo[raw] = (pos if pos is not None else raw if election else "other:" + raw.lower(), None)
+        pos = memo.get(raw)
+        if pos is None:
+            norm = normalize_position(raw)
+            pos = memo[raw] = norm if norm is not None else raw if election else "other:" + raw.lower()
         party = attrs.get("party")
-        positions.append(VotePositionItem(
+        if party not in party_memo:
+            party_memo[party] = party_letter(party)
+        positions.append(dict(
             member_id=name_id[:16], bioguide_id=name_id if ids.is_bioguide(name_id) else None, name=name,
             last_name=attrs.get("unaccented-name") or attrs.get("sort-field") or name,
-            party=party_letter(party), state=(attrs.get("state") or None), position=memo[raw][0],
+            party=party_memo[party], state=(attrs.get("state") or None), position=pos,
             position_raw=raw))
 
     counts: dict[str, int | None] = {}

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from scrapers.items.votes import VoteItem, VotePositionItem
+from scrapers.items.votes import VoteItem
 from scrapers.parsers.votes_common import (bill_from_citation, int_or_none, normalize_position,
                                            parse_senate_datetime, party_letter)
 from scrapers.parsers.votes_common import SENATE_SEATS  # noqa: E402
@@ -41,6 +41,9 @@ def vote_url(congress: int, session: int, number: int) -> str:
     """The canonical senate.gov URL of a roll-call vote XML."""
     return (f"https://www.senate.gov/legislative/LIS/roll_call_votes/vote{congress}{session}/"
             f"vote_{congress}_{session}_{number:05d}.xml")
+
+
+_MEMBER_FIELDS = frozenset({"member_full", "last_name", "first_name", "party", "state", "vote_cast", "lis_member_id"})
 
 
 def _t(el: etree._Element | None, path: str) -> str:
@@ -79,19 +82,32 @@ def parse(body: bytes, url: str | None) -> list[VoteItem]:
     if members_el is None:
         raise SenateVoteError("no <members> element (truncated file?)")
 
-    positions: list[VotePositionItem] = []
+    positions: list[dict] = []
+    pos_memo: dict[str, str] = {}
+    party_memo: dict[str, str | None] = {}
     for m in members_el.iterfind("member"):
-        lis = _t(m, "lis_member_id").upper()
-        raw = _t(m, "vote_cast")
-        last, first = _t(m, "last_name"), _t(m, "first_name")
+        # One pass over the member's children (the first of each tag, as find() would give).
+        f: dict[str, str] = {}
+        for child in m:
+            tag = child.tag
+            if tag in _MEMBER_FIELDS and tag not in f:
+                text = child.text
+                f[tag] = " ".join(text.split()) if text else ""
+        get = f.get
+        lis, raw = get("lis_member_id", "").upper(), get("vote_cast", "")
+        last, first, party, state = get("last_name", ""), get("first_name", ""), get("party", ""), get("state", "")
         if not lis or not raw:
-            raise SenateVoteError(f"member without lis_member_id or vote_cast: {_t(m, 'member_full')!r}")
-        pos = normalize_position(raw) or "other:" + raw.lower()
-        positions.append(VotePositionItem(
+            raise SenateVoteError(f"member without lis_member_id or vote_cast: {get('member_full', '')!r}")
+        pos = pos_memo.get(raw)
+        if pos is None:
+            pos = pos_memo[raw] = normalize_position(raw) or "other:" + raw.lower()
+        if party not in party_memo:
+            party_memo[party] = party_letter(party)
+        positions.append(dict(
             member_id=lis, lis_id=lis if ids.is_lis_id(lis) else None,
-            name=_t(m, "member_full") or f"{last} ({_t(m, 'party')}-{_t(m, 'state')})",
-            first_name=first or None, last_name=last or None, party=party_letter(_t(m, "party")),
-            state=_t(m, "state") or None, position=pos, position_raw=raw))
+            name=get("member_full") or f"{last} ({party}-{state})",
+            first_name=first or None, last_name=last or None, party=party_memo[party],
+            state=state or None, position=pos, position_raw=raw))
 
     count = root.find("count")
     counts = {"yea": int_or_none(_t(count, "yeas")), "nay": int_or_none(_t(count, "nays")),
