@@ -30,7 +30,7 @@ from sqlmodel import SQLModel
 import db.models  # noqa: F401  (registers tables)
 from db.engine import get_engine
 from db.faults import point as _fault
-from db.records import Counts, EntityRecord, EventRecord, canonical_json, iso, jsonable, sha256_hex
+from db.records import Counts, EntityRecord, EventRecord, canonical_json, iso, sha256_hex
 from db.search import index_events
 
 EVENT = SQLModel.metadata.tables["event"]
@@ -265,18 +265,28 @@ def _serialise(conn: Connection) -> None:
 
 # --- events --------------------------------------------------------------------------------------
 
-def _dedupe(events: list[EventRecord]) -> dict[str, tuple[EventRecord, str]]:
-    """One record per key within a batch (the last one wins; identical repeats collapse)."""
-    out: dict[str, tuple[EventRecord, str]] = {}
+def _dedupe(events: list[EventRecord]) -> dict[str, tuple[EventRecord, str, str]]:
+    """One record per key within a batch (the last one wins; identical repeats collapse).
+    Values: (record with JSON-normalised data, content hash, canonical data JSON)."""
+    out: dict[str, tuple[EventRecord, str, str]] = {}
     for ev in events:
         if not ev.key or not ev.kind or not ev.title:
             raise ValueError(f"event needs kind, key and title: {ev.kind!r} {ev.key!r}")
         if ev.sources:
             srcs = sorted(set(ev.sources) | ({ev.source_url} if ev.source_url else set()))
             ev.data = {**ev.data, "sources": srcs}
-        ev.data = jsonable(ev.data)
-        out[ev.key] = (ev, ev.content_hash())
+        data_json = canonical_json(ev.data)
+        ev.data = json.loads(data_json)  # what is stored is what is hashed (tuples -> lists, dates -> text)
+        out[ev.key] = (ev, ev.content_hash(), data_json)
     return out
+
+
+_EVENT_COLS = ("kind", "key", "revision", "occurred_at", "occurred_utc", "recorded_at", "observed_at", "bill_id",
+               "title", "source_url", "content_hash", "data", "document_id")
+
+
+def _apply(proc: Any, value: Any) -> Any:
+    return proc(value) if proc is not None and value is not None else value
 
 
 def _in(n: int) -> str:
@@ -326,15 +336,20 @@ def _write_events(conn: Connection, events: list[EventRecord], doc_id: int | Non
     batch = _dedupe(events)
     existing = _existing(conn, list(batch))
     now = _now()
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple] = []
     members: list[tuple[int, tuple[str, ...]]] = []
     confirm: list[dict[str, Any]] = []
     inserted = updated = unchanged = 0
-    for key, (ev, h) in batch.items():
+    sql, procs = _bulk_sql(conn, EVENT, _EVENT_COLS, None)
+    p_utc, p_rec, p_obs, p_data = (procs[_EVENT_COLS.index(c)] for c in ("occurred_utc", "recorded_at",
+                                                                         "observed_at", "data"))
+    recorded, observed = _apply(p_rec, now), _apply(p_obs, obs)
+    sqlite = conn.dialect.name == "sqlite"
+    for key, (ev, h, data_json) in batch.items():
         revs = existing.get(key, [])
         if revs and "sources" in ev.data:
             _merge_sources(ev, revs)
-            h = ev.content_hash()
+            h, data_json = ev.content_hash(), canonical_json(ev.data)
         if revs:
             current = max(revs, key=lambda r: (_aware(r.observed_at) or obs, r.revision))
             if current.content_hash == h:
@@ -352,11 +367,11 @@ def _write_events(conn: Connection, events: list[EventRecord], doc_id: int | Non
         else:
             revision = 1
             inserted += 1
-        occ = _aware(ev.occurred_at)
-        rows.append(dict(kind=ev.kind, key=key, revision=revision, occurred_at=iso(ev.occurred_at),
-                         occurred_utc=occ, recorded_at=now, observed_at=obs, bill_id=ev.bill_id,
-                         title=ev.title, source_url=ev.source_url, content_hash=h, data=ev.data,
-                         document_id=doc_id))
+        # In _EVENT_COLS order. SQLite stores the canonical JSON text as is (JSON's own bind
+        # processor would serialise the same data again); Postgres gets it through JSONB's.
+        rows.append((ev.kind, key, revision, iso(ev.occurred_at), _apply(p_utc, _aware(ev.occurred_at)), recorded,
+                     observed, ev.bill_id, ev.title, ev.source_url, h, data_json if sqlite else _apply(p_data, ev.data),
+                     doc_id))
         members.append((len(rows) - 1, tuple(dict.fromkeys(m for m in ev.member_ids if m))))
     if confirm:
         from sqlalchemy import bindparam
@@ -365,8 +380,8 @@ def _write_events(conn: Connection, events: list[EventRecord], doc_id: int | Non
     if rows:
         # Plain executemany (RETURNING with guaranteed order degrades to row-at-a-time on SQLite),
         # then one indexed lookup per chunk for the new ids: member links and the search index.
-        _bulk(conn, EVENT, rows, None)
-        wanted = {(r["key"], r["revision"]) for r in rows}
+        _executemany(conn, sql, rows)
+        wanted = {(r[1], r[2]) for r in rows}
         ids: dict[tuple[str, int], int] = {}
         keys = sorted({k for k, _ in wanted})
         for i in range(0, len(keys), _CHUNK):
@@ -375,7 +390,7 @@ def _write_events(conn: Connection, events: list[EventRecord], doc_id: int | Non
                                 chunk):
                 if (k, r) in wanted:
                     ids[(k, r)] = eid
-        links = [(ids[(rows[i]["key"], rows[i]["revision"])], m) for i, ms in members for m in ms]
+        links = [(ids[(rows[i][1], rows[i][2])], m) for i, ms in members for m in ms]
         if links:  # plain (int, str) pairs: no bind processing needed, straight to the driver
             sql, _ = _bulk_sql(conn, EVENT_MEMBER, ("event_id", "member_id"), None)
             _executemany(conn, sql, links)
