@@ -461,8 +461,9 @@ def _bulk_params(conn: Connection, table: Any, rows: list[dict[str, Any]] | list
     SQLAlchemy would (UTC datetimes, JSON, compressed payloads), model defaults filled in."""
     if columns is not None:
         present = set(columns)
-        if len(present) != len(columns) or any(len(r) != len(columns) for r in rows):
-            raise ValueError(f"rows for {table.name!r} must have one value per column of {columns}")
+        n = len(columns)
+        if len(present) != n or not all(type(r) is tuple and len(r) == n for r in rows):
+            raise ValueError(f"rows for {table.name!r} must be tuples of one value per column of {columns}")
     else:
         present = set().union(*(r.keys() for r in rows))
     unknown = [c for c in present if c not in table.c]
@@ -487,7 +488,7 @@ def _bulk_params(conn: Connection, table: Any, rows: list[dict[str, Any]] | list
     tail = tuple(p(const[c]) if p is not None else const[c] for c, p in zip(const_cols, procs[len(row_cols):]))
     n = len(row_cols)
     if columns is not None:
-        base = rows if all(type(r) is tuple for r in rows) else [tuple(r) for r in rows]
+        base = rows
     elif all(len(r) == n for r in rows):  # every row has every column: pick them out in C
         if n == 1:
             only = row_cols[0]

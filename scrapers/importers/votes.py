@@ -159,10 +159,7 @@ def vote_title(item: VoteItem) -> str:
 
 
 def _positions_hash(pairs: list[tuple[str, str]]) -> str:
-    h = hashlib.sha1()
-    for mid, pos in sorted(pairs):
-        h.update(f"{mid}={pos};".encode())
-    return h.hexdigest()
+    return hashlib.sha1("".join(f"{mid}={pos};" for mid, pos in sorted(pairs)).encode()).hexdigest()
 
 
 def _official_exists(ctx: Any, vote_id: str) -> bool:
@@ -188,10 +185,21 @@ def import_vote(item: VoteItem, ctx: Any) -> list[Any]:
             seen[mid] = seen.get(mid, 0) + 1
         resolved = [(mid, bio) if seen[mid] == 1 else (p.member_id, None)
                     for (mid, bio), p in zip(resolved, item.positions)]
-    unresolved = sorted(p.member_id for (mid, bio), p in zip(resolved, item.positions) if bio is None)
-    triples = [(mid, p.party, p.position) for (mid, _), p in zip(resolved, item.positions)]
+    # One pass: the event's member links, the position rows, (member, party, position) triples.
+    vid = item.vote_id
+    member_ids: list[str] = []
+    triples: list[tuple[str, str | None, str]] = []
+    pos_rows: list[tuple] = []
+    unresolved: list[str] = []
+    for (mid, bio), p in zip(resolved, item.positions):
+        party, pos = p.party, p.position
+        member_ids.append(mid)
+        triples.append((mid, party, pos))
+        pos_rows.append((vid, mid, bio, p.lis_id, p.name, party, p.state, pos, p.position_raw))
+        if bio is None:
+            unresolved.append(p.member_id)
+    unresolved.sort()
     against = against_party(triples)
-    member_ids = [mid for mid, _ in resolved]
     title = vote_title(item)
     data = {
         "vote_id": item.vote_id, "chamber": item.chamber, "congress": item.congress, "session": item.session,
@@ -216,9 +224,6 @@ def import_vote(item: VoteItem, ctx: Any) -> list[Any]:
         data={**item.model_dump(mode="json", exclude={"positions"}), "title_line": title,
               "party_breakdown": data["party_breakdown"], "against_party": against, "unresolved": unresolved},
         source_url=item.source_url)
-    vid = item.vote_id
-    pos_rows = [(vid, mid, bio, p.lis_id, p.name, p.party, p.state, p.position, p.position_raw)
-                for (mid, bio), p in zip(resolved, item.positions)]
     return [EntityRecord("vote", [vote_row], ("vote_id",)),
             EntityRecord("vote_position", pos_rows, ("vote_id", "member_id"), replace={"vote_id": vid},
                          columns=_POSITION_COLUMNS),
