@@ -34,7 +34,7 @@ from difflib import SequenceMatcher
 from tracker.diff.align import align_sections, map_containers, norm_header, words
 from tracker.diff.numbers import pair_numbers, tokenize
 from tracker.diff.tree import BillText, Provision
-from tracker.diff.xrefs import renumber_refs, typo_key
+from tracker.diff.xrefs import _HINT, renumber_refs, typo_key
 
 EXCERPT = 240
 CHILD_SIM_MIN = 0.4
@@ -123,6 +123,9 @@ def word_opcodes(a: list[str], b: list[str]):
             ops.append(("insert", p, p, p, lb - q))
         elif not mid_b:
             ops.append(("delete", p, la - q, p, p))
+        elif set(mid_a).isdisjoint(mid_b):
+            # no token in common: SequenceMatcher finds no match and reports one replace
+            ops.append(("replace", p, la - q, p, lb - q))
         else:
             for tag, i1, i2, j1, j2 in SequenceMatcher(None, mid_a, mid_b, autojunk=True).get_opcodes():
                 ops.append((tag, i1 + p, i2 + p, j1 + p, j2 + p))
@@ -174,28 +177,66 @@ class _Keys:
 
     def __init__(self, renum: dict[str, str]):
         self.renum = renum
-        self._c: dict[tuple, str] = {}
+        self._full: dict[int, str] = {}
+        self._text: dict[int, str] = {}
+        self._header: dict[int, str] = {}
         self._t: dict[tuple, tuple] = {}
         self._bg: dict[int, set] = {}
+        self._nh: dict[str, str] = {}
+        self._rf: dict[int, bool] = {}
 
-    def _key(self, p: Provision, what: str, old: bool) -> str:
-        k = (id(p), what)
-        v = self._c.get(k)
+    def nh(self, h: str) -> str:
+        """``norm_header(h)``, memoised for this diff (the same headers are normalised many times)."""
+        v = self._nh.get(h)
         if v is None:
-            raw = p.full_text if what == "full" else (p.text if what == "text" else p.header)
-            if old and self.renum:
-                raw = renumber_refs(raw, self.renum)
-            v = self._c[k] = typo_key(raw)
+            v = self._nh[h] = norm_header(h)
         return v
 
+    def _ref_free(self, p: Provision, what: str) -> bool:
+        """True when ``p``'s text (what="text"/"full") or header cannot hold a section reference, known
+        from ``p``'s or an ancestor's full text: a provision's text, its full text and its children's
+        headers are all substrings of its full text, and :data:`~tracker.diff.xrefs._HINT` (which every
+        reference matches) matches a substring only if it matches the whole. Saves scanning the same
+        words again at every level of a compared section."""
+        rf = self._rf
+        par = p.parent
+        if par is not None and rf.get(id(par)):
+            if what != "header":
+                rf[id(p)] = True
+            return True
+        if what == "header":
+            return False
+        v = rf.get(id(p))
+        if v is None:
+            ft = p.full_text
+            v = rf[id(p)] = "ec" not in ft or _HINT.search(ft) is None
+        return v
+
+    def _make(self, p: Provision, raw: str, what: str, old: bool) -> str:
+        if old and self.renum and not self._ref_free(p, what):
+            raw = renumber_refs(raw, self.renum)
+        return typo_key(raw)
+
     def full(self, p: Provision, old: bool) -> str:
-        return self._key(p, "full", old)
+        d = self._full
+        v = d.get(id(p))
+        if v is None:
+            v = d[id(p)] = self._make(p, p.full_text, "full", old)
+        return v
 
     def text(self, p: Provision, old: bool) -> str:
-        return self._key(p, "text", old)
+        d = self._text
+        v = d.get(id(p))
+        if v is None:
+            v = d[id(p)] = self._make(p, p.text, "text", old)
+        return v
 
     def header(self, p: Provision, old: bool) -> str:
-        return self._key(p, "header", old)
+        d = self._header
+        v = d.get(id(p))
+        if v is None:
+            v = d[id(p)] = self._make(p, p.header, "header", old)
+        return v
 
     def tokens(self, p: Provision, what: str, old: bool) -> tuple[list[str], list[str]]:
         """(display tokens, comparison tokens) of ``p.text`` (what="text") or ``p.header``: display
@@ -205,7 +246,7 @@ class _Keys:
         v = self._t.get(k)
         if v is None:
             raw = p.text if what == "text" else p.header
-            if old and self.renum:
+            if old and self.renum and not self._ref_free(p, what):
                 raw = renumber_refs(raw, self.renum)
             disp = tokenize(raw)
             if "\u201c" in raw or "\u201d" in raw or "\u2019" in raw or "\u2018" in raw:
@@ -243,7 +284,17 @@ def _tokens_len(p: Provision) -> int:
     """Size of an unchanged/removed/added provision for the similarity share: whitespace-separated
     words of enum, header and full text (tokenising whole unchanged subtrees with TOKEN_RE cost ~60 ms
     per H.R. 1; the share only needs a size)."""
-    return len(p.enum.split()) + len(p.header.split()) + len(p.full_text.split())
+    return len(p.enum.split()) + len(p.header.split()) + _nwords(p.full_text)
+
+
+def _nwords(s: str) -> int:
+    """``len(s.split())`` without building the list of words when ``s`` is ASCII with single spaces
+    between words and none around them (as the parser leaves every text)."""
+    if (s.isascii() and s[:1] != " " and s[-1:] != " " and "  " not in s and "\n" not in s
+            and "\t" not in s and "\r" not in s and "\x0b" not in s and "\x0c" not in s and "\x1c" not in s
+            and "\x1d" not in s and "\x1e" not in s and "\x1f" not in s):
+        return s.count(" ") + 1 if s else 0
+    return len(s.split())
 
 
 def _detail(change: str, p: Provision, excerpt: str) -> dict:
@@ -273,6 +324,12 @@ def _align_children(a: list[Provision], b: list[Provision], acc: _Acc, keys: "_K
     left_a = list(range(len(a)))
     left_b = set(range(len(b)))
     pairs: list[tuple[int, int]] = []
+    if not a or not b:
+        return pairs, left_a, sorted(left_b)
+    if len(a) == len(b) and all(x.header == y.header and x.full_text == y.full_text for x, y in zip(a, b)):
+        # every child the same at the same place: stage 1 below pairs each with its counterpart
+        return [(i, i) for i in range(len(a))], [], []
+    nh = keys.nh
 
     def take(i, j):
         left_a.remove(i)
@@ -287,27 +344,32 @@ def _align_children(a: list[Provision], b: list[Provision], acc: _Acc, keys: "_K
         key_b: dict[tuple, list[int]] = {}
         for j in sorted(left_b):
             p = b[j]
-            k = (p.header, p.full_text) if raw else (norm_header(keys.header(p, False)), keys.full(p, False))
+            k = (p.header, p.full_text) if raw else (nh(keys.header(p, False)), keys.full(p, False))
             key_b.setdefault(k, []).append(j)
         for i in list(left_a):
             p = a[i]
-            k = (p.header, p.full_text) if raw else (norm_header(keys.header(p, True)), keys.full(p, True))
+            k = (p.header, p.full_text) if raw else (nh(keys.header(p, True)), keys.full(p, True))
             lst = key_b.get(k)
             while lst and lst[0] not in left_b:
                 lst.pop(0)
             if lst:
                 take(i, lst.pop(0))
     # 2. same non-empty header, unique among the leftovers on both sides; 3. same enum
-    for keyf in (lambda p: norm_header(p.header), lambda p: p.enum):
-        ca = Counter(keyf(a[i]) for i in left_a)
-        cb = Counter(keyf(b[j]) for j in left_b)
-        jb = {keyf(b[j]): j for j in left_b}
+    for by_header in (True, False):
+        if not left_a or not left_b:
+            break
+        ka = {i: (nh(a[i].header) if by_header else a[i].enum) for i in left_a}
+        kb = {j: (nh(b[j].header) if by_header else b[j].enum) for j in left_b}
+        # occurrences of each key (None: every key occurs once, the usual case, checked in C)
+        ca = None if len(set(ka.values())) == len(ka) else Counter(ka.values())
+        cb = None if len(set(kb.values())) == len(kb) else Counter(kb.values())
+        jb = {k: j for j, k in kb.items()}
         for i in list(left_a):
-            k = keyf(a[i])
-            if k and ca[k] == 1 and cb.get(k) == 1:
+            k = ka[i]
+            if k and k in jb and (ca is None or ca[k] == 1) and (cb is None or cb[k] == 1):
                 j = jb[k]
-                ha = norm_header(a[i].header)
-                if ha and ha == norm_header(b[j].header):
+                ha = nh(a[i].header)
+                if ha and ha == nh(b[j].header):
                     take(i, j)  # same non-empty header: accepted whatever the similarity
                     continue
                 acc.comparisons += 1
@@ -341,7 +403,7 @@ def _compare(a: Provision, b: Provision, acc: _Acc, top: bool = False, keys: "_K
         acc.total += n
         return
     ha, hb = a.header, b.header
-    if norm_header(keys.header(a, True)) != norm_header(keys.header(b, False)):
+    if keys.nh(keys.header(a, True)) != keys.nh(keys.header(b, False)):
         _da, ta = keys.tokens(a, "header", True)
         _db, tb = keys.tokens(b, "header", False)
         ops = word_opcodes(ta, tb)
@@ -362,7 +424,7 @@ def _compare(a: Provision, b: Provision, acc: _Acc, top: bool = False, keys: "_K
                     acc.numbers.append((x, y))
         acc.details.append(_detail("modified", b, _excerpt_from_ops(ra, rb, ops)))
     else:
-        n = len(a.text.split())
+        n = _nwords(a.text)
         acc.same += n
         acc.total += n
     pairs, rem, add = _align_children(a.children, b.children, acc, keys)
@@ -377,6 +439,11 @@ def _compare(a: Provision, b: Provision, acc: _Acc, top: bool = False, keys: "_K
         if ca.enum != cb.enum:
             acc.total += 1  # a relettered sub-provision is not a change of its own
             acc.same += 1
+        if ca.full_text == cb.full_text and ca.header == cb.header:
+            n = _tokens_len(ca)  # what _compare does for an identical pair, without the call
+            acc.same += n
+            acc.total += n
+            continue
         _compare(ca, cb, acc, keys=keys)
 
 
@@ -406,7 +473,9 @@ def diff_versions(old: BillText, new: BillText) -> DiffResult:
 def _diff_versions(old: BillText, new: BillText) -> DiffResult:
     o, n = old.sections, new.sections
     al = align_sections(o, n)
-    cmap = map_containers(o, n, al.pairs)
+    oc = [s.container for s in o]
+    nc = [s.container for s in n]
+    cmap = map_containers(o, n, al.pairs, (oc, nc))
     # old -> new section numbers of the aligned sections: references through it are not changes
     renum = {o[p.old].enum: n[p.new].enum for p in al.pairs
              if o[p.old].enum and n[p.new].enum and o[p.old].enum != n[p.new].enum}
@@ -414,22 +483,26 @@ def _diff_versions(old: BillText, new: BillText) -> DiffResult:
     raw_differs = 0
     changes_rem = [Change("removed", o[i], None, 0.0) for i in al.removed]
     changes_add = [Change("added", None, n[j], 0.0) for j in al.added]
-    modified: list[Change] = []
-    moved: list[Change] = []
+    modified: list[tuple[int, Change]] = []  # (position in the new version, change)
+    moved: list[tuple[int, Change]] = []
     unchanged = 0
     sub_comparisons = 0
     word_diffs = 0
     for p in al.pairs:
         a, b = o[p.old], n[p.new]
-        was_moved = cmap.get(id(a.container), None) != id(b.container)
-        same = keys.same(a, b)
-        if same and (a.full_text != b.full_text or a.header != b.header):
-            raw_differs += 1  # only renumbered references / quote characters differ
+        was_moved = cmap.get(id(oc[p.old]), None) != id(nc[p.new])
+        # ("exact" pairs were matched on equal full texts: no need to compare those again)
+        if (p.method == "exact" or a.full_text == b.full_text) and a.header == b.header:
+            same = True
+        else:
+            same = keys.same(a, b)
+            if same:
+                raw_differs += 1  # only renumbered references / quote characters differ
         if same and not was_moved:
             unchanged += 1
             continue
         if same:
-            moved.append(Change("moved", a, b, 1.0))
+            moved.append((p.new, Change("moved", a, b, 1.0)))
             continue
         acc = _Acc()
         _compare(a, b, acc, top=True, keys=keys)
@@ -440,16 +513,20 @@ def _diff_versions(old: BillText, new: BillText) -> DiffResult:
         if sim >= 1.0:
             sim = 0.9999
         ch = Change("moved" if was_moved else "modified", a, b, sim, _dedupe(acc.numbers), acc.details)
-        (moved if was_moved else modified).append(ch)
-    pos = {id(s): k for k, s in enumerate(n)}
-    modified.sort(key=lambda c: pos.get(id(c.new), 0))
-    moved.sort(key=lambda c: pos.get(id(c.new), 0))
+        (moved if was_moved else modified).append((p.new, ch))
+    modified.sort(key=_first)
+    moved.sort(key=_first)
     summary = {"removed": len(changes_rem), "added": len(changes_add), "modified": len(modified),
                "moved": len(moved), "unchanged": unchanged}
     stats = {"comparisons": al.comparisons, "sub_comparisons": sub_comparisons, "word_diffs": word_diffs,
              "aligned_by": dict(al.methods), "old_sections": len(o), "new_sections": len(n),
              "same_after_renumbering": raw_differs, "renumbered_sections": len(renum)}
-    return DiffResult(old, new, changes_rem + changes_add + modified + moved, summary, stats)
+    return DiffResult(old, new, changes_rem + changes_add + [c for _k, c in modified] + [c for _k, c in moved],
+                      summary, stats)
+
+
+def _first(x: tuple) -> int:
+    return x[0]
 
 
 def _dedupe(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:

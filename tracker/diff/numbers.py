@@ -35,11 +35,14 @@ _NUMBER_RE = re.compile("|".join(f"(?P<{k}{i}>{p})" for i, (k, p) in enumerate(_
 _KINDS = {f"{k}{i}": k for i, (k, _p) in enumerate(_PATTERNS)}
 
 # Token regex for the word diff: number expressions first, then words, then single punctuation marks.
+# Every number alternative starts with a digit, "$", a month name or "fiscal": the lookahead tries them
+# only where a token starts with one of those characters (the same matches, ~1.8x faster than letting
+# the regex engine try each alternative at every word of the text).
 TOKEN_RE = re.compile(
-    rf"(?:{'|'.join(p for _k, p in _PATTERNS if _k != 'year')})"
+    rf"(?=[\dJFMASONDf$])(?:{'|'.join(p for _k, p in _PATTERNS if _k != 'year')}"
     # a bare figure with thousands separators is one token ("at least 500" -> "at least 3,000" in H.R. 1
     # sec. 112021 -> 70415 was paired as 500 -> 3)
-    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)"
+    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d))"
     r"|\w+(?:[-'\u2019.]\w+)*|[^\w\s]"
 )
 
@@ -83,6 +86,8 @@ _PLAIN_RE = re.compile(_NUM)
 
 def is_number_token(tok: str) -> str | None:
     """The kind of number a diff token is (``number`` for a bare figure such as "5"), or None."""
+    if tok.isalpha() or (len(tok) == 1 and not tok.isdecimal()):
+        return None  # every number expression holds a digit (most tokens are words or punctuation)
     m = _NUMBER_RE.fullmatch(tok)
     if m:
         return _KINDS[m.lastgroup or ""]
@@ -91,19 +96,11 @@ def is_number_token(tok: str) -> str | None:
     return None
 
 
-# Every number expression of TOKEN_RE holds a digit: a text without digits tokenises the same with
-# the plain word/punctuation alternatives, ~2x faster.
-_PLAIN_TOKEN_RE = re.compile(r"\w+(?:[-'\u2019.]\w+)*|[^\w\s]")
-_DIGIT = re.compile(r"\d")
-
-
 def tokenize(text: str) -> list[str]:
     """Diff tokens: number expressions ("September 30, 2034", "$4,000,000,000,000") as one token,
     words, single punctuation marks."""
     if not text:
         return []
-    if _DIGIT.search(text) is None:
-        return _PLAIN_TOKEN_RE.findall(text)
     return TOKEN_RE.findall(text)
 
 
