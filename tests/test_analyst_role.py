@@ -44,7 +44,7 @@ ATTEMPTS = [
     "COPY event TO '/tmp/analyst_copy_out'",
     "SELECT pg_read_file('/etc/passwd')",
     "SELECT lo_import('/etc/hostname')",
-    "CREATE TRIGGER evil AFTER INSERT ON event FOR EACH ROW EXECUTE FUNCTION event_search_sync()",
+    "CREATE TRIGGER evil AFTER INSERT ON event FOR EACH ROW EXECUTE FUNCTION letter_search_sync()",
     "COMMENT ON TABLE event IS 'pwned'",
     "REINDEX TABLE event",
     "LOCK TABLE event IN ACCESS EXCLUSIVE MODE",
