@@ -130,10 +130,13 @@ def test_openstates_does_not_override_official(store):
 def test_openstates_then_official_appends_richer_revision(store):
     path = shared_fixture("senate_votes/openstates_derived/20250701T155600Z.vote_event.pass.upper.json")
     _ingest(path)
-    assert _event(store, "vote:s372-119.2025")["title"] == "Senate passed H.R. 1 50-50"
+    # The source lists 50 yeas, 50 nays and "pass" but no tie-breaker: the title says what that implies.
+    assert _event(store, "vote:s372-119.2025")["title"] == (
+        "Senate passed H.R. 1 50-50 on a tie broken by the Vice President (not recorded in this source)")
     c = _ingest(VOTES / "vote_119_1_00372.xml")
     assert c.updated == 1
-    assert "Vice President" in _event(store, "vote:s372-119.2025")["title"]
+    assert _event(store, "vote:s372-119.2025")["title"] == (
+        "Senate passed H.R. 1 51-50 with the Vice President breaking a 50-50 tie")
 
 
 @pytest.mark.parametrize("kind", [None, "senate_vote", "house_vote"])
@@ -218,3 +221,23 @@ def test_one_ingest_batch_keeps_the_good_files_and_quarantines_the_bad(store, tm
     assert store.scalar("SELECT count(*) FROM vote_position WHERE vote_id LIKE 'h146-%'") == 0
     assert store.scalar("SELECT count(*) FROM source_document WHERE status = 'quarantined'") == 2
     assert store.scalar("SELECT count(*) FROM event") == 2
+
+
+def test_titles_of_senate_ties_with_and_without_a_recorded_tie_breaker():
+    from scrapers.importers.votes import vote_title
+    from scrapers.items.votes import VoteItem
+    base = dict(vote_id="s9-119.2025", chamber="s", congress=119, session=1, number=9, year=2025,
+                occurred_at=datetime(2025, 7, 1, 15, 0, tzinfo=timezone.utc), question="On Passage of the Bill",
+                question_short="On Passage of the Bill", bill_id="hr1-119", positions=[], source="lis")
+    tie = {"yea": 50, "nay": 50, "present": None, "not_voting": None}
+    passed = VoteItem(**base, result="Bill Passed", counts=tie)
+    assert vote_title(passed) == (
+        "Senate passed H.R. 1 50-50 on a tie broken by the Vice President (not recorded in this source)")
+    failed = VoteItem(**base, result="Bill Defeated", counts=tie)
+    assert vote_title(failed) == "Senate rejected H.R. 1 50-50"  # a tie fails: nobody broke it
+    recorded = VoteItem(**base, result="Bill Passed", counts=tie,
+                        tie_breaker={"by_whom": "Vice President", "vote": "Yea"})
+    assert vote_title(recorded) == "Senate passed H.R. 1 51-50 with the Vice President breaking a 50-50 tie"
+    house = VoteItem(**{**base, "vote_id": "h9-119.2025", "chamber": "h", "source": "clerk"}, result="Passed",
+                     counts={"yea": 210, "nay": 210, "present": 0, "not_voting": 15})
+    assert "Vice President" not in vote_title(house)

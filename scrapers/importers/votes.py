@@ -131,6 +131,11 @@ def vote_title(item: VoteItem) -> str:
         elif tv in ("nay", "no", "not guilty"):
             tally = f"{yea}-{nay + 1}"
         tie = f" with {who} breaking a {yea}-{nay} tie"
+    elif item.chamber == "s" and ok is True and yea == nay and yea > 0:
+        # A Senate tie fails unless the Vice President votes (Const. art. I, sec. 3): a tie that
+        # carried was broken by the VP even when the source does not record it (OpenStates'
+        # vote_event for H.R. 1's passage lists the 50-50 senators and "pass", no tie-breaker).
+        tie = " on a tie broken by the Vice President (not recorded in this source)"
 
     if item.amendment and "amendment" in q and "concur" not in q:
         target = f"{item.amendment} to {measure}" if measure and measure != item.amendment else item.amendment
