@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from collections import Counter
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.kill import sigkill_at_fault
 from test_digest_support import SMTPServer, free_port, record_story, smtp_env, ssa_letter
 
 ADDRS = ["a@example.org", "b@example.org", "c@example.org"]
@@ -134,16 +134,7 @@ def test_sigkill_at_each_step_loses_nothing(any_store, monkeypatch, fault):
         record_story()
         _subscribe_all()
         env = {k: v for k, v in os.environ.items() if k.startswith("TRACKER_")}
-        proc = _child({**env, "TRACKER_FAULT_POINT": fault})
-        try:
-            line = proc.stdout.readline()
-            assert line.strip() == f"FAULT {fault}", line
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-        assert proc.returncode == -signal.SIGKILL
+        sigkill_at_fault(_child({**env, "TRACKER_FAULT_POINT": fault}), fault)
         before = len(smtp.received)
         assert before == (0 if fault == "digest.after_outbox_write" else 1)
         done = _child(env)

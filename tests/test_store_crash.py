@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import textwrap
 
 import pytest
+
+from tests.support.kill import sigkill_at_fault
 
 CHILD = textwrap.dedent("""
     from db.records import EntityRecord, EventRecord
@@ -33,17 +34,8 @@ def _run_child(url: str, fault: str | None):
 
 @pytest.mark.parametrize("fault", ["store.after_entities", "store.before_commit"])
 def test_sigkill_mid_document_leaves_nothing(any_store, fault):
-    proc = _run_child(any_store.url, fault)
-    try:
-        line = proc.stdout.readline()
-        assert line.strip() == f"FAULT {fault}", line
-        # The child has written rows inside its open transaction; kill it hard.
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == -signal.SIGKILL
+    # The child writes rows inside its open transaction and stops at the fault point: kill it hard.
+    sigkill_at_fault(_run_child(any_store.url, fault), fault)
     for table in ("event", "event_member", "bill", "source_document"):
         assert any_store.scalar(f"SELECT count(*) FROM {table}") == 0, table
     # Run to completion afterwards: everything arrives exactly once.
