@@ -193,3 +193,15 @@ def is_article(body: bytes, url: str | None, min_body_chars: int) -> bool:
     except ValueError:
         return False
     return bool(art.title) and len(art.body) >= min_body_chars and not art.listing_like
+
+
+def require_article(art: Article, kind: str, min_body_chars: int, *, listing_hint: str = "",
+                    title_word: str = "title", text_note: str = " of text") -> None:
+    """Raise a one-line ValueError (prefixed with the parser ``kind``) unless ``art`` is a whole
+    article: not a listing page, a title, and at least ``min_body_chars`` of body."""
+    if art.listing_like:
+        raise ValueError(f"{kind}: this is a listing page, not an article{listing_hint}")
+    if not art.title:
+        raise ValueError(f"{kind}: no {title_word} found (layout changed?)")
+    if len(art.body) < min_body_chars:
+        raise ValueError(f"{kind}: no article body found ({len(art.body)} characters{text_note}; layout changed?)")

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from scrapers.items.letters import NewsArticle
 from scrapers.parsers import _html, _mentions
-from scrapers.parsers._article import is_article, extract
+from scrapers.parsers._article import extract, is_article, require_article
 from scrapers.parsers.newsroom import is_newsroom_url, page_url
 from tracker.ids import bill_ids_in_text, congress_for_year
 
@@ -50,13 +50,8 @@ def detect(body: bytes, url: str | None) -> bool:
 
 def parse(body: bytes, url: str | None) -> list[NewsArticle]:
     art, eff = extract(body, url)
-    if art.listing_like:
-        raise ValueError("news_article: this is a listing page, not an article")
-    if not art.title:
-        raise ValueError("news_article: no headline found (layout changed?)")
+    require_article(art, KIND, MIN_BODY_CHARS, title_word="headline", text_note="")
     text = art.body
-    if len(text) < MIN_BODY_CHARS:
-        raise ValueError(f"news_article: no article body found ({len(text)} characters; layout changed?)")
     key_url = canonical(art.canonical or eff or url or "")
     published = art.published
     year = published.year if published else None

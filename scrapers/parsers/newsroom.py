@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from scrapers.items.letters import LetterItem, Signer
 from scrapers.parsers import _html, _mentions
-from scrapers.parsers._article import is_article, Article, extract
+from scrapers.parsers._article import Article, extract, is_article, require_article
 from scrapers.parsers._sites import Site, is_official, match
 from tracker.ids import bill_ids_in_text, congress_for_year
 
@@ -63,12 +63,7 @@ def detect(body: bytes, url: str | None) -> bool:
 
 def parse(body: bytes, url: str | None) -> list[LetterItem]:
     art, eff = extract(body, url)
-    if art.listing_like:
-        raise ValueError("newsroom: this is a listing page, not an article (use the newsroom spider to follow it)")
-    if not art.title:
-        raise ValueError("newsroom: no title found (layout changed?)")
-    if len(art.body) < MIN_BODY_CHARS:
-        raise ValueError(f"newsroom: no article body found ({len(art.body)} characters of text; layout changed?)")
+    require_article(art, KIND, MIN_BODY_CHARS, listing_hint=" (use the newsroom spider to follow it)")
     return [build_item(art, eff or url or "", art.site)]
 
 

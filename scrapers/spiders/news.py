@@ -33,12 +33,3 @@ class NewsSpider(NewsroomSpider):
 
     def extra_urls(self, site):
         return self.urls if site is ADHOC else []
-
-    def check_article(self, body: bytes, url: str):
-        from scrapers.parsers import news_article
-        try:
-            item = news_article.parse(body, url)[0]
-        except ValueError as exc:
-            return False, [str(exc)]
-        missing = [f for f in ("title", "published", "body") if not getattr(item, f)]
-        return not missing, missing

@@ -143,9 +143,9 @@ class NewsroomSpider(scrapy.Spider):
 
     def check_article(self, body: bytes, url: str) -> tuple[bool, list[str]]:
         """(valid, missing fields) by the pure parser, so a layout change is noticed at close."""
-        from scrapers.parsers import newsroom
+        from scrapers import parsers
         try:
-            item = newsroom.parse(body, url)[0]
+            item = parsers.get(self.article_kind).parse(body, url)[0]
         except ValueError as exc:
             return False, [str(exc)]
         missing = [f for f in ("title", "published", "body") if not getattr(item, f)]
