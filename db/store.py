@@ -52,9 +52,15 @@ class DocumentIn:
     parser: str | None = None
     fetched_at: datetime | None = None
 
+    _sha: tuple[bytes, str] | None = field(default=None, repr=False, compare=False)
+
     @property
     def sha256(self) -> str:
-        return sha256_hex(self.body)
+        """The payload's hash, computed once per body (batch ingest asks for it before and while
+        recording; a 9 MB bill text is not hashed twice). A replaced body is hashed again."""
+        if self._sha is None or self._sha[0] is not self.body:
+            self._sha = (self.body, sha256_hex(self.body))
+        return self._sha[1]
 
 
 @dataclass
