@@ -24,6 +24,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from db.engine import driver_execute
+
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 200
 MAX_OFFSET = 1000
@@ -200,16 +202,14 @@ def index_events(conn: Connection, ids: list[int]) -> None:
     Called by ``db.store`` inside the write transaction with the ids of the revisions it has just
     inserted (one per key), so search always shows a key's newest revision.
     """
-    dialect = conn.dialect.name
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    insert_sql = _EVENT_DOC_SQL["postgresql" if dialect == "postgresql" else "sqlite"]
+    insert_sql = _EVENT_DOC_SQL["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
     for i in range(0, len(ids), _INDEX_CHUNK):
         chunk = tuple(ids[i:i + _INDEX_CHUNK])
-        marks = ", ".join(mark for _ in chunk)
+        marks = ", ".join("?" * len(chunk))
         # DELETE then INSERT (not REPLACE/upsert): SQLite's FTS5 sync trigger on search_doc fires on DELETE.
-        conn.exec_driver_sql("DELETE FROM search_doc WHERE doc_type = 'event' AND ref IN "
+        driver_execute(conn, "DELETE FROM search_doc WHERE doc_type = 'event' AND ref IN "
                              f"(SELECT e.key FROM event e WHERE e.id IN ({marks}))", chunk)
-        conn.exec_driver_sql(insert_sql.format(ids=marks), chunk)
+        driver_execute(conn, insert_sql.format(ids=marks), chunk)
 
 
 def like_baseline(conn: Connection, term: str, limit: int = MAX_LIMIT) -> list[int]:

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 import db.models  # noqa: F401  (registers tables)
+from db.engine import driver_execute as _x
 from db.engine import get_engine
 from db.faults import point as _fault
 from db.records import Counts, EntityRecord, EventRecord, canonical_json, iso, sha256_hex
@@ -214,25 +215,6 @@ def _record_one(conn: Connection, items: Iterable[Any], document: DocumentIn | N
     if doc_id is not None:
         _x(conn, "UPDATE source_document SET event_count = ? WHERE id = ?", (len(events), doc_id))
     return counts
-
-
-def _x(conn: Connection, sql: str, params: tuple = ()) -> Any:
-    """Run a hot-path statement on the DBAPI cursor of this transaction (``?`` placeholders,
-    rewritten to ``%s`` for psycopg) and return the cursor (iterate it, or ``fetchone()``).
-    Building and cache-keying a SQLAlchemy Core statement cost ~0.2 ms per execution, more than
-    most of these statements themselves."""
-    if conn.dialect.paramstyle != "qmark":
-        k = ("%s", sql)
-        s = _SQL_TEXT.get(k)
-        if s is None:
-            s = _SQL_TEXT[k] = sql.replace("?", "%s")
-        sql = s
-    cur = conn.connection.cursor()
-    cur.execute(sql, params)
-    return cur
-
-
-_SQL_TEXT: dict[tuple[str, str], str] = {}
 
 
 def _insert_returning_id(conn: Connection, table: Any, row: dict[str, Any]) -> int:
