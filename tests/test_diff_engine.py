@@ -143,3 +143,59 @@ def test_numbers_paired_by_position_not_set_difference():
     (c,) = res.changes
     assert c.change == "modified"
     assert c.numbers == [("$1,000,000", "$3,000,000"), ("September 30, 2030", "September 30, 2031")]
+
+
+def _bill(sections: str, number: str = "9998", stage: str = "eh") -> bytes:
+    """A small bill in the GPO format with the given <section> markup in one title."""
+    return (f'<?xml version="1.0"?><bill bill-stage="Engrossed-in-House"><form><congress>119th CONGRESS</congress>'
+            f'<legis-num>H. R. {number}</legis-num></form><legis-body><title><enum>I</enum><header>Programs</header>'
+            f'{sections}</title></legis-body></bill>').encode()
+
+
+_FILLER = ("The Secretary of Agriculture shall keep a public register of every {w} grant, listing the "
+           "recipient county, the number of acres served, the date of award, and the reasons given for it; "
+           "each {w} grantee shall report its {w} outcomes to the Secretary within one year of the award.")
+
+
+def _sec(enum: str, header: str, body: str) -> str:
+    return f"<section><enum>{enum}.</enum><header>{header}</header>{body}</section>"
+
+
+def _sub(enum: str, header: str, text: str) -> str:
+    return f"<subsection><enum>({enum})</enum><header>{header}</header><text>{text}</text></subsection>"
+
+
+def test_section_merged_into_another_is_a_move_with_its_lost_amount():
+    """A section folded into a subsection of a bigger one is "moved" (merged into), compared with
+    that subsection, and the earmark that did not survive is named."""
+    old = _bill(_sec("101", "Orchard grants", f"<text>There is appropriated $40,000,000 for orchard grants. "
+                     f"{_FILLER.format(w='orchard')}</text>")
+                + _sec("102", "Vineyard grants", f"<text>{_FILLER.format(w='vineyard')}</text>"))
+    new = _bill(_sec("101", "Vineyard grants", f"<text>{_FILLER.format(w='vineyard')}</text>"
+                     + _sub("a", "Pooled amount", "There is appropriated $90,000,000 for specialty crops.")
+                     + _sub("b", "Orchard grants", f"Funds may be used for orchard grants. "
+                            f"{_FILLER.format(w='orchard')}")))
+    res = diff_versions(parse_bill_text(old), parse_bill_text(new))
+    assert res.summary["removed"] == 0 and res.summary["moved"] == 1, res.summary
+    (c,) = [c for c in res.changes if c.carried]
+    assert (c.old.enum, c.new.enum, c.new.header) == ("101", "(b)", "Orchard grants")
+    assert c.carried["relation"] == "merged_into" and c.carried["compared"] is True
+    assert "$40,000,000 of the old section is not in this text" in c.details[0]["excerpt"]
+    assert "merged into" in res.render_text()
+
+
+def test_subsection_split_out_as_a_section_is_a_move_and_a_real_removal_stays_removed():
+    old = _bill(_sec("101", "Grant programs", _sub("a", "Orchard grants", _FILLER.format(w="orchard"))
+                     + _sub("b", "Vineyard grants", _FILLER.format(w="vineyard") + " Each award is $5,000."))
+                + _sec("102", "Report", "<text>The Secretary shall report on unrelated matters of forestry "
+                       "policy, timber sales, and wildfire season staffing levels every year.</text>"))
+    new = _bill(_sec("101", "Grant programs", _sub("a", "Orchard grants", _FILLER.format(w="orchard")))
+                + _sec("102", "Vineyard grants", "<text>" + _FILLER.format(w="vineyard")
+                       + " Each award is $7,500.</text>"))
+    res = diff_versions(parse_bill_text(old), parse_bill_text(new))
+    (c,) = [c for c in res.changes if c.carried]
+    assert c.carried["relation"] == "split_from"
+    assert (c.old.enum, c.old.header, c.new.enum) == ("(b)", "Vineyard grants", "102")
+    assert c.numbers == [("$5,000", "$7,500")]
+    assert [x.old.enum for x in res.changes if x.change == "removed"] == ["102"]
+    assert not [x for x in res.changes if x.change == "added"]

@@ -20,6 +20,7 @@ from db.records import EntityRecord, EventRecord
 from scrapers.items.texts import BillTextItem
 from tracker import ids
 from tracker.diff import diff_versions, parse_bill_text
+from tracker.diff.render import short_ref
 
 TEXT_VERSION = SQLModel.metadata.tables["text_version"]
 DOCUMENT = SQLModel.metadata.tables["source_document"]
@@ -85,6 +86,9 @@ def _identity(change: dict) -> str:
 
 def _title(bill_id: str, to_code: str, change: dict) -> str:
     cite = citation(bill_id)
+    rel = (change.get("carried") or {}).get("relation")
+    if rel:
+        return _carried_title(f"{cite} {_version_label(to_code)}", rel, change)[:500]
     ref = change.get("new") if change["change"] == "added" else (change.get("old") or change.get("new"))
     sec = f"Sec. {ref.get('enum', '').rstrip('.')}".strip() if ref else "a provision"
     header = (ref or {}).get("header") or ""
@@ -101,6 +105,30 @@ def _title(bill_id: str, to_code: str, change: dict) -> str:
     if change["change"] == "moved" and change.get("new"):
         line += f" to {change['new'].get('path', '')}"
     return line[:500]
+
+
+def _carried_title(head: str, rel: str, change: dict) -> str:
+    """Title of a section merged into / split out of / split into other sections (see
+    tracker.diff.align.carried): "H.R. 1 Senate amendment: Sec. 70110 (Funding ...) merged into Sec.
+    100052(9) (287(g) agreements); $650,000,000 not in the new text"."""
+    o, n = change.get("old") or {}, change.get("new") or {}
+
+    def named(ref: dict) -> str:
+        return short_ref(ref) + (f" ({ref['header']})" if ref.get("header") else "")
+
+    if rel == "merged_into":
+        line = f"{head}: {named(o)} merged into {named(n)}"
+    elif rel == "split_from":
+        line = f"{head}: {named(o)} split out as {named(n)}"
+    else:
+        parts = change["carried"].get("parts") or []
+        line = f"{head}: {named(o)} split into " + ", ".join(short_ref(p) for p in parts[:5])
+        if len(parts) > 5:
+            line += f" and {len(parts) - 5} more"
+    nums = change.get("numbers") or []
+    if nums:
+        line += "; " + ", ".join(f"{x['old']} -> {x['new']}" for x in nums[:3])
+    return line
 
 
 def _excerpt(change: dict) -> str:
@@ -121,6 +149,8 @@ def diff_records(bill_id: str, old_tree, new_tree, old_vid: str, new_vid: str, o
         data = {"bill_id": bill_id, "from_version": old_vid, "to_version": new_vid, "change": ch["change"],
                 "old": ch["old"], "new": ch["new"], "similarity": ch["similarity"], "numbers": ch["numbers"],
                 "details": ch["details"][:50], "excerpt": excerpt}
+        if ch.get("carried"):
+            data["carried"] = ch["carried"]
         events.append(EventRecord(kind=f"provision.{ch['change']}", key=key, title=_title(bill_id, to_code, ch),
                                   occurred_at=occurred_at, bill_id=bill_id, source_url=url, data=data))
         o, n = ch["old"] or {}, ch["new"] or {}

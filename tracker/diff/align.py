@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from itertools import chain, compress
+from itertools import chain, compress, repeat
 from operator import attrgetter, neg
 from dataclasses import dataclass, field
 
@@ -121,6 +121,8 @@ class Alignment:
     methods: Counter = field(default_factory=Counter)
     # (old, new, score) similarity candidates refused for lack of distinctive shared content
     rejected: list = field(default_factory=list)
+    # the two sides' word shingles (computed once, reused by :func:`carried`)
+    sides: tuple | None = field(default=None, repr=False)
 
 
 class _Side:
@@ -371,7 +373,178 @@ def align_sections(old: list[Provision], new: list[Provision]) -> Alignment:
                 take(i, j, sc, "similar")
 
     pairs.sort(key=lambda p: p.old)
-    return Alignment(pairs, sorted(left_o), sorted(left_n), comparisons, methods, rejected)
+    return Alignment(pairs, sorted(left_o), sorted(left_n), comparisons, methods, rejected, (o, n))
+
+
+# ----------------------------------------------------------------------------------------------
+# content carried by an unpaired section into (or out of) a section of the other version
+
+CARRY_SHARE = 0.5
+CARRY_DF = 3
+CARRY_MIN = 10
+CARRY_PART = 0.02  # a part of a split: this share of the distinctive shingles ...
+CARRY_MIN_PART = 3  # ... and at least this many
+CARRY_HEADER_SHARE = 0.2  # with a unique header match, this share of distinctive shingles ...
+CARRY_HEADER_MIN = 5  # ... and at least this many (House sec. 1 "Short title" shares 3 with Senate 90101(a))
+CARRY_HEADER_CONTAIN = 0.25  # or this share of all its shingles (short appropriations are mostly boilerplate)
+CARRY_HEADER_SHINGLES = 10  # ... and at least this many
+
+
+@dataclass(slots=True)
+class Carry:
+    """An unpaired section whose distinctive wording the other version kept elsewhere.
+
+    ``kind``: ``"merged_into"``: old section ``index`` (unpaired) was folded into new section
+    ``other``; ``"split_from"``: new section ``index`` (unpaired) was carved out of old section
+    ``other``; ``"split_into"``: old section ``index`` (unpaired) was spread over several new sections,
+    ``parts`` = [(new section, share)] in order of share, ``other`` the largest. ``share``: the fraction
+    of its distinctive shingles found in ``other`` (``split_into``: in all ``parts`` together);
+    ``distinctive``: those shingles (to find the sub-provision of ``other`` that holds them)."""
+
+    kind: str
+    index: int
+    other: int
+    share: float
+    distinctive: set
+    parts: list = field(default_factory=list)
+    target: Provision | None = None  # the sub-provision of ``other`` that holds it, when known
+
+
+def carried(al: Alignment) -> list[Carry]:
+    """Unpaired sections whose wording the other version kept inside another section.
+
+    A 1:1 alignment reports a section the other chamber folded into a bigger one as *removed*, and a
+    section it carved out of a bigger one as *added*; both are wrong for a reader ("the Senate dropped
+    the $650M for 287(g) agreements" when the Senate moved it into its ICE appropriation). Measured on
+    H.R. 1 eh -> eas: House 80172 "Offshore commingling" is subsection (c) of Senate 50102, House
+    70110 "Funding section 287(g)..." is paragraph (3) of Senate 100052, and the Senate's sections
+    10301-10314 on commodity programs were subsections of House 10101 "Safety net".
+
+    A section's *distinctive* shingles are its word 3-shingles found in at most ``CARRY_DF`` sections
+    of both versions together (boilerplate such as "in addition to amounts otherwise available" is in
+    dozens). An unpaired section with at least ``CARRY_MIN`` of them, ``CARRY_SHARE`` of which sit in
+    one section of the other version, was carried there. Cost: the shingles of the sections stage 4
+    did not need, one set intersection per section, and a pass over the unpaired sections' shingles
+    (~20-30 ms on H.R. 1)."""
+    if al.sides is None or not (al.removed or al.added):
+        return []
+    o, n = al.sides
+    rem, add = al.removed, al.added
+    # document frequency of the unpaired sections' shingles over every section of both versions,
+    # counted in C. The unpaired sections themselves are counted while the two pools are built (each
+    # holder after the first on its side), instead of sending each whole section through the counter
+    # again (~40% of this step on H.R. 1); a shingle in both pools has one uncounted holder per side.
+    df: Counter = Counter()
+    pool_o: set = set()  # shingles of the unpaired old sections
+    for i in rem:
+        sh = o.sh(i)
+        df.update(pool_o & sh)
+        pool_o |= sh
+    pool_n: set = set()
+    for j in add:
+        sh = n.sh(j)
+        df.update(pool_n & sh)
+        pool_n |= sh
+    pool = pool_o | pool_n
+    for side, own in ((o, set(rem)), (n, set(add))):
+        for k in range(len(side.sections)):
+            if k not in own:
+                df.update(pool & side.sh(k))
+    both = pool_o & pool_n
+    over = set(compress(df.keys(), map((CARRY_DF - 1).__lt__, df.values())))
+    if both:
+        over |= set(compress(df.keys(), map((CARRY_DF - 2).__lt__, df.values()))) & both
+    # headers of every provision of both versions: an unpaired section whose header is, elsewhere in
+    # both versions, only the header of one sub-provision of the other version (House 70108 "Fleet
+    # modernization" -> paragraph (7) of Senate 100052) went there, if its wording agrees
+    hcount: Counter = Counter()
+    subs: tuple[dict, dict] = ({}, {})
+    for x, side in enumerate((o, n)):
+        hs = subs[x]
+        for k, sec in enumerate(side.sections):
+            stack = list(sec.children)
+            hcount[side.head(k)] += 1
+            while stack:
+                p = stack.pop()
+                if p.header:
+                    h = norm_header(p.header)
+                    hcount[h] += 1
+                    hs[h] = (k, p)
+                if p.children:
+                    stack.extend(p.children)
+    out: list[Carry] = []
+    for unpaired, side, other, mine, into, hs in ((rem, o, n, pool_o, True, subs[1]),
+                                                   (add, n, o, pool_n, False, subs[0])):
+        if not unpaired:
+            continue
+        mine = mine - over  # its distinctive shingles: held by at most CARRY_DF sections
+        # distinctive shingle of an unpaired section -> the other version's sections holding it (most
+        # are held by one: ``first`` is filled in C, only the others go through Python)
+        holders: dict = {}
+        for k in range(len(other.sections)):
+            got = mine & other.sh(k)
+            if not got:
+                continue
+            dup = holders.keys() & got
+            if dup:
+                for s in dup:
+                    holders[s] = holders[s] + (k,)
+                got -= dup
+            holders.update(dict.fromkeys(got, (k,)))
+        get = holders.get
+        kind = "merged_into" if into else "split_from"
+        # other section -> its counterpart on this side: text the other section already had there is
+        # no evidence that an unpaired section moved into (or out of) it (House 70116 shares its
+        # wording with 70117, which still exists: deleting 70116 is not merging it into 70117)
+        partner = {(p.new if into else p.old): (p.old if into else p.new) for p in al.pairs}
+
+        def informative(k: int, shingles_: set) -> set:
+            """``shingles_`` without those other section ``k``'s counterpart on this side already had."""
+            q = partner.get(k)
+            return shingles_ - side.sh(q) if q is not None else shingles_
+
+        for i in unpaired:
+            dist = side.sh(i) & mine
+            nd = len(dist)
+            hits = Counter(chain.from_iterable(map(get, dist, repeat((), nd))))
+            h = side.head(i)
+            sub = hs.get(h) if h and hcount[h] == 2 else None
+            if sub is not None:
+                k, p = sub
+                inf = informative(k, dist)
+                hk = len(inf & other.sh(k))
+                inf_all = informative(k, side.sh(i))
+                shared = len(inf_all & other.sh(k))
+                if (hk >= max(CARRY_HEADER_MIN, CARRY_HEADER_SHARE * len(inf))
+                        or shared >= max(CARRY_HEADER_SHINGLES, CARRY_HEADER_CONTAIN * len(inf_all))):
+                    share = max(hk / len(inf) if inf else 0.0, shared / len(inf_all))
+                    out.append(Carry(kind, i, k, share, dist, target=p))
+                    continue
+            if nd < CARRY_MIN or not hits:
+                continue
+            # candidates by raw hits (most first, then the lowest section index); each is judged on the
+            # shingles its counterpart on this side did not have
+            ranked = sorted(zip(map(neg, hits.values()), hits.keys()))
+            floor = max(min(CARRY_SHARE, CARRY_PART) * nd, CARRY_MIN_PART)
+            got = []
+            for c, k in ranked:
+                if -c < floor:
+                    break
+                inf = informative(k, dist)
+                g = inf & other.sh(k)
+                got.append((len(g) / len(inf) if len(inf) >= CARRY_MIN else 0.0, len(g), k, g))
+            if not got:
+                continue
+            best = max(got, key=lambda x: (x[0], -x[2]))
+            if best[0] >= CARRY_SHARE:
+                out.append(Carry(kind, i, best[2], best[0], dist))
+            elif into:
+                parts = [(k, n_ / nd) for _sh, n_, k, _g in got if n_ >= CARRY_PART * nd and n_ >= CARRY_MIN_PART]
+                held = len(set().union(*(g for _sh, n_, _k, g in got
+                                         if n_ >= CARRY_PART * nd and n_ >= CARRY_MIN_PART)))
+                if len(parts) > 1 and held >= CARRY_SHARE * nd:
+                    out.append(Carry("split_into", i, parts[0][0], held / nd, dist, parts))
+    return out
 
 
 # ----------------------------------------------------------------------------------------------

@@ -31,8 +31,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from tracker.diff.align import align_sections, map_containers, norm_header, words
-from tracker.diff.numbers import pair_numbers, tokenize
+from tracker.diff.align import Carry, align_sections, carried, map_containers, norm_header, shingles, words
+from tracker.diff.numbers import extract_numbers, pair_numbers, tokenize
 from tracker.diff.tree import BillText, Provision
 from tracker.diff.xrefs import _HINT, renumber_refs, typo_key
 
@@ -48,9 +48,12 @@ class Change:
     similarity: float
     numbers: list[tuple[str, str]] = field(default_factory=list)
     details: list[dict] = field(default_factory=list)
+    # set on a "moved" change whose section was merged into, split from or split into sections of the
+    # other version (see :func:`tracker.diff.align.carried`): relation, share, parts
+    carried: dict | None = None
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "change": self.change,
             "old": _ref(self.old),
             "new": _ref(self.new),
@@ -58,6 +61,9 @@ class Change:
             "numbers": [{"old": a, "new": b} for a, b in self.numbers],
             "details": list(self.details),
         }
+        if self.carried is not None:
+            out["carried"] = self.carried
+        return out
 
 
 def _ref(p: Provision | None) -> dict | None:
@@ -481,10 +487,17 @@ def _diff_versions(old: BillText, new: BillText) -> DiffResult:
              if o[p.old].enum and n[p.new].enum and o[p.old].enum != n[p.new].enum}
     keys = _Keys(renum)
     raw_differs = 0
-    changes_rem = [Change("removed", o[i], None, 0.0) for i in al.removed]
-    changes_add = [Change("added", None, n[j], 0.0) for j in al.added]
     modified: list[tuple[int, Change]] = []  # (position in the new version, change)
     moved: list[tuple[int, Change]] = []
+    # unpaired sections whose wording the other version kept in another section are moves, not
+    # removals/additions (merged into / split from / split into)
+    carries = carried(al)
+    gone = {c.index for c in carries if c.kind != "split_from"}
+    new_from = {c.index for c in carries if c.kind == "split_from"}
+    for c in carries:
+        moved.append((c.index if c.kind == "split_from" else c.other, _carried_change(c, o, n, keys)))
+    changes_rem = [Change("removed", o[i], None, 0.0) for i in al.removed if i not in gone]
+    changes_add = [Change("added", None, n[j], 0.0) for j in al.added if j not in new_from]
     unchanged = 0
     sub_comparisons = 0
     word_diffs = 0
@@ -520,9 +533,86 @@ def _diff_versions(old: BillText, new: BillText) -> DiffResult:
                "moved": len(moved), "unchanged": unchanged}
     stats = {"comparisons": al.comparisons, "sub_comparisons": sub_comparisons, "word_diffs": word_diffs,
              "aligned_by": dict(al.methods), "old_sections": len(o), "new_sections": len(n),
-             "same_after_renumbering": raw_differs, "renumbered_sections": len(renum)}
+             "same_after_renumbering": raw_differs, "renumbered_sections": len(renum),
+             "carried": dict(Counter(c.kind for c in carries))}
     return DiffResult(old, new, changes_rem + changes_add + [c for _k, c in modified] + [c for _k, c in moved],
                       summary, stats)
+
+
+LOCATE_SHARE = 0.8
+
+
+def _locate(sec: Provision, dist: set) -> Provision:
+    """The deepest provision of ``sec`` holding at least ``LOCATE_SHARE`` of the distinctive shingles
+    ``sec`` shares with a carried section (``sec`` itself when its children share them out)."""
+    p = sec
+    total = None
+    while p.children:
+        if total is None:
+            total = len(dist & shingles(words(p.full_text)))
+            if not total:
+                return p
+        best, best_n = None, 0
+        for c in p.children:
+            k = len(dist & shingles(words(" ".join((c.enum, c.header, c.full_text)))))
+            if k > best_n:
+                best, best_n = c, k
+        if best is None or best_n < LOCATE_SHARE * total:
+            return p
+        p, total = best, best_n
+    return p
+
+
+def _amounts(p: Provision) -> list[str]:
+    """Dollar amounts of ``p`` (header and text), in order, once each."""
+    seen: dict[str, None] = {}
+    for num in extract_numbers(f"{p.header} {p.full_text}"):
+        if num.kind == "money":
+            seen.setdefault(" ".join(num.text.split()), None)
+    return list(seen)
+
+
+def _carried_change(c: Carry, o: list[Provision], n: list[Provision], keys: "_Keys") -> Change:
+    """The "moved" change of an unpaired section the other version kept elsewhere. When the carried
+    text sits in one sub-provision of the other section (a unique header match, or most of the shared
+    wording), the two are compared like aligned sections (details, numbers, similarity)."""
+    if c.kind == "split_from":
+        sec_o, b = o[c.other], n[c.index]
+        a = c.target or _locate(sec_o, c.distinctive)
+        other_sec = sec_o
+    else:
+        a, sec_n = o[c.index], n[c.other]
+        b = c.target or (_locate(sec_n, c.distinctive) if c.kind == "merged_into" else sec_n)
+        other_sec = sec_n
+    info: dict = {"relation": c.kind, "share": round(c.share, 4)}
+    if c.kind == "split_into":
+        info["parts"] = [dict(_ref(n[k]), share=round(sh, 4)) for k, sh in c.parts]
+        where = ", ".join(f"Sec. {n[k].enum}" for k, _sh in c.parts[:8])
+        more = f" and {len(c.parts) - 8} more" if len(c.parts) > 8 else ""
+        note = (f"split into {where}{more}: {round(100 * c.share)}% of its distinctive wording is in "
+                f"these sections of the new version")
+        info["compared"] = False
+        return Change("moved", a, b, c.share, [], [_detail("moved", b, note)], info)
+    host = b if c.kind == "merged_into" else a
+    pct = round(100 * c.share)
+    if c.kind == "merged_into":
+        note = f"the old Sec. {a.enum} ({a.header}) is here now: {pct}% of its distinctive wording"
+        kept = set(_amounts(b))
+        lost = [x for x in _amounts(a) if x not in kept]
+        if lost:
+            note += f"; {', '.join(lost[:4])} of the old section {'is' if len(lost) == 1 else 'are'} not in this text"
+    else:
+        note = f"the new Sec. {b.enum} ({b.header}) came from here: {pct}% of its distinctive wording"
+    details = [_detail("moved", host, note)]
+    if (b if c.kind == "merged_into" else a) is not other_sec:
+        # one sub-provision of the other section holds it: compare the two like an aligned pair
+        info["compared"] = True
+        acc = _Acc()
+        _compare(a, b, acc, top=True, keys=keys)
+        sim = max(0.0, min(0.9999, acc.same / acc.total)) if acc.total else 0.0
+        return Change("moved", a, b, sim, _dedupe(acc.numbers), details + acc.details, info)
+    info["compared"] = False
+    return Change("moved", a, b, c.share, [], details, info)
 
 
 def _first(x: tuple) -> int:

@@ -20,6 +20,22 @@ def _label(bt) -> str:
     return " ".join(bits)
 
 
+def short_ref(ref: dict | None) -> str:
+    """A provision of a change's JSON (``{"enum", "header", "path"}``) as a citation a reader knows:
+    "Sec. 70110", "Sec. 100052(9)" for a paragraph of a section (from its path), else its path."""
+    if not ref:
+        return ""
+    segs = [x.strip() for x in (ref.get("path") or "").split(" > ") if x.strip()]
+    for i in range(len(segs) - 1, -1, -1):
+        if segs[i].startswith("Sec. "):
+            return segs[i] + "".join(segs[i + 1:])
+    enum = (ref.get("enum") or "").rstrip(".")
+    if enum and not enum.startswith("("):
+        return enum if enum.lower().startswith(("sec", "title", "subtitle", "part", "chapter", "division")) \
+            else f"Sec. {enum}"
+    return segs[-1] if segs else enum
+
+
 def _where(p) -> str:
     return f"{p.path} \u2014 {p.header}" if p.header else p.path
 
@@ -51,11 +67,18 @@ def _text_change(c: Change) -> list[str]:
         out.append(f"  - {_where(c.old)}")
     elif c.change == "added":
         out.append(f"  + {_where(c.new)}")
+    elif c.carried is not None and c.carried["relation"] == "split_into":
+        out.append(f"  * {_where(c.old)}   [split into {len(c.carried['parts'])} sections, "
+                   f"{c.carried['share']:.0%} of its distinctive wording]")
+        for x in c.carried["parts"]:
+            out.append(f"      > {x['path']} \u2014 {x['header']} ({x['share']:.0%})")
     else:
         head = f"  * {_where(c.new)}"
         if c.old.path != c.new.path or c.old.header != c.new.header:
             head += f"   (was {_where(c.old)})"
-        if c.change == "moved" and c.similarity >= 1.0:
+        if c.carried is not None:
+            head += f"   [{c.carried['relation'].replace('_', ' ')}, {c.carried['share']:.0%} of its distinctive wording]"
+        elif c.change == "moved" and c.similarity >= 1.0:
             head += "   [same text]"
         else:
             head += f"   [similarity {c.similarity:.2f}]"
@@ -63,7 +86,7 @@ def _text_change(c: Change) -> list[str]:
         for a, b in c.numbers:
             out.append(f"      {a} -> {b}")
         for d in c.details[:12]:
-            mark = {"removed": "-", "added": "+", "modified": "~"}[d["change"]]
+            mark = {"removed": "-", "added": "+", "modified": "~", "moved": ">"}[d["change"]]
             out.append(f"      {mark} {d['path']}: {d['excerpt']}")
         if len(c.details) > 12:
             out.append(f"      ... and {len(c.details) - 12} more sub-provision changes")
@@ -114,6 +137,12 @@ def render_html(res: DiffResult) -> str:
                 parts.append(f'<p class="text"><del>{e(p.full_text)}</del></p>')
             elif c.change == "added":
                 parts.append(f'<p class="text"><ins>{e(p.full_text)}</ins></p>')
+            elif c.carried is not None and c.carried["relation"] == "split_into":
+                parts.append("<p>Split into: " + ", ".join(
+                    f"{e(x['path'])} ({e(x['header'])})" for x in c.carried["parts"]) + "</p>")
+            elif c.carried is not None and not c.carried["compared"]:
+                parts.append(f"<p>{e(c.details[0]['excerpt'])}</p>")
+                parts.append(f'<p class="text">{e(c.old.full_text)}</p>')
             elif c.similarity < 1.0:
                 old_t = f"{c.old.header}. {c.old.full_text}"
                 new_t = f"{c.new.header}. {c.new.full_text}"

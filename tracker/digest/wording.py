@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import nh3
 
 from tracker import ids
+from tracker.diff.render import short_ref
 from tracker.digest.build import Digest, EventRow
 
 MAX_ITEMS = 40            # rendered items per digest; beyond: "N more updates not shown"
@@ -259,7 +260,10 @@ def _prov_label(side: Any) -> str:
         return ""
     enum = plain(side.get("enum"), 30)
     header = plain(side.get("header"), 160)
-    if enum and not enum.lower().startswith(("sec", "title", "subtitle", "part", "chapter", "division")):
+    if enum.startswith("("):
+        # a sub-provision (a section merged into a paragraph of another): "Sec. 100052(9)"
+        enum = plain(short_ref(side), 60)
+    elif enum and not enum.lower().startswith(("sec", "title", "subtitle", "part", "chapter", "division")):
         enum = f"Sec. {enum}"
     return " ".join(x for x in (enum, header) if x) or plain(side.get("path"), 120)
 
@@ -281,7 +285,15 @@ def word_provisions(events: list[EventRow]) -> Item:
         elif change == "added":
             line = f"Added: {new}"
         elif change == "moved":
-            line = f"Moved: {old} -> {new}"
+            rel = (e.data.get("carried") or {}).get("relation") if isinstance(e.data.get("carried"), dict) else None
+            if rel == "merged_into":
+                line = f"Merged: {old} into {new}"
+            elif rel == "split_from":
+                line = f"Split out: {old} -> {new}"
+            elif rel == "split_into":
+                line = f"Split up: {old} (into {new} and others)"
+            else:
+                line = f"Moved: {old} -> {new}"
         else:
             line = f"Changed: {new or old}"
             nums = [x for x in (e.data.get("numbers") or []) if isinstance(x, dict)]
