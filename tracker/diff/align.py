@@ -422,7 +422,8 @@ def carried(al: Alignment) -> list[Carry]:
 
     A section's *distinctive* shingles are its word 3-shingles found in at most ``CARRY_DF`` sections
     of both versions together (boilerplate such as "in addition to amounts otherwise available" is in
-    dozens). An unpaired section with at least ``CARRY_MIN`` of them, ``CARRY_SHARE`` of which sit in
+    dozens), not counting sections whose text is the same in both versions (they can neither give nor
+    receive text). An unpaired section with at least ``CARRY_MIN`` of them, ``CARRY_SHARE`` of which sit in
     one section of the other version, was carried there. Cost: the shingles of the sections stage 4
     did not need, one set intersection per section, and a pass over the unpaired sections' shingles
     (~20-30 ms on H.R. 1)."""
@@ -446,22 +447,35 @@ def carried(al: Alignment) -> list[Carry]:
         df.update(pool_n & sh)
         pool_n |= sh
     pool = pool_o | pool_n
-    for side, own in ((o, set(rem)), (n, set(add))):
+    # Sections whose text is the same in both versions (paired with an identical body) neither gave nor
+    # received text: they are left out of the counts and of the candidates.
+    # Likewise a paired section whose length changed by fewer than CARRY_MIN words: receiving (or
+    # giving away) a provision with CARRY_MIN distinctive shingles makes a section that much longer (or
+    # shorter). On a bill amended in a few places that is most of it: their shingles are never computed.
+    same_o, same_n = set(), set()
+    for p in al.pairs:
+        a, b = o.bodies[p.old], n.bodies[p.new]
+        if a == b or abs(a.count(" ") - b.count(" ")) < CARRY_MIN:
+            same_o.add(p.old)
+            same_n.add(p.new)
+    for side, skip in ((o, set(rem) | same_o), (n, set(add) | same_n)):
         for k in range(len(side.sections)):
-            if k not in own:
+            if k not in skip:
                 df.update(pool & side.sh(k))
     both = pool_o & pool_n
     over = set(compress(df.keys(), map((CARRY_DF - 1).__lt__, df.values())))
     if both:
         over |= set(compress(df.keys(), map((CARRY_DF - 2).__lt__, df.values()))) & both
-    # headers of every provision of both versions: an unpaired section whose header is, elsewhere in
-    # both versions, only the header of one sub-provision of the other version (House 70108 "Fleet
+    # headers of every provision of both versions (but the unchanged sections): an unpaired section
+    # whose header is, elsewhere, only the header of one sub-provision of the other version (House 70108 "Fleet
     # modernization" -> paragraph (7) of Senate 100052) went there, if its wording agrees
     hcount: Counter = Counter()
     subs: tuple[dict, dict] = ({}, {})
-    for x, side in enumerate((o, n)):
+    for x, (side, skip) in enumerate(((o, same_o), (n, same_n))):
         hs = subs[x]
         for k, sec in enumerate(side.sections):
+            if k in skip:
+                continue
             stack = list(sec.children)
             hcount[side.head(k)] += 1
             while stack:
@@ -481,7 +495,10 @@ def carried(al: Alignment) -> list[Carry]:
         # distinctive shingle of an unpaired section -> the other version's sections holding it (most
         # are held by one: ``first`` is filled in C, only the others go through Python)
         holders: dict = {}
+        skip = same_n if into else same_o
         for k in range(len(other.sections)):
+            if k in skip:
+                continue
             got = mine & other.sh(k)
             if not got:
                 continue
