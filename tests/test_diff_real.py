@@ -296,6 +296,8 @@ def test_split_sections():
         assert split[enum].old.path.startswith("Title I > Subtitle B > Sec. 10101 > ("), split[enum].old.path
     assert split["10302"].old.header == "Base acres"
     assert ("$10,000,000", "$9,000,000") in split["10314"].numbers
+    # restructured (a new "(a) In general" level, similarity 0.08): no positional number pairs
+    assert split["10303"].similarity < 0.3 and split["10303"].numbers == []
     # Senate 50203 (coal leases) came out of House 80141(b), Senate 80001 out of House 30002
     assert split["50203"].old.path.endswith("Sec. 80141 > (b)")
     assert "Sec. 30002" in split["80001"].old.path

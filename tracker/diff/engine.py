@@ -540,11 +540,14 @@ def _diff_versions(old: BillText, new: BillText) -> DiffResult:
 
 
 LOCATE_SHARE = 0.8
+CARRIED_NUMBERS_MIN = 0.3  # a located pair compared below this similarity reports no number pairs
 
 
 def _locate(sec: Provision, dist: set) -> Provision:
     """The deepest provision of ``sec`` holding at least ``LOCATE_SHARE`` of the distinctive shingles
-    ``sec`` shares with a carried section (``sec`` itself when its children share them out)."""
+    ``sec`` shares with a carried section (``sec`` itself when its children share them out). No size
+    floor: the Senate condensed merged sections into short paragraphs (House 70110, 80 words ->
+    Senate 100052(9), one sentence)."""
     p = sec
     total = None
     while p.children:
@@ -610,7 +613,11 @@ def _carried_change(c: Carry, o: list[Provision], n: list[Provision], keys: "_Ke
         acc = _Acc()
         _compare(a, b, acc, top=True, keys=keys)
         sim = max(0.0, min(0.9999, acc.same / acc.total)) if acc.total else 0.0
-        return Change("moved", a, b, sim, _dedupe(acc.numbers), details + acc.details, info)
+        # numbers are paired by position inside the word diff: across a restructured text (House
+        # 10101(c) -> Senate 10303 at 0.08, a new "(a) In general" level) the pairs are wrong
+        # ("2014" -> "2023" of two different amendments); they are not reported
+        nums = _dedupe(acc.numbers) if sim >= CARRIED_NUMBERS_MIN else []
+        return Change("moved", a, b, sim, nums, details + acc.details, info)
     info["compared"] = False
     return Change("moved", a, b, c.share, [], details, info)
 
