@@ -168,3 +168,27 @@ def test_every_detector_is_fast_on_pathological_input():
             t0 = time.process_time()
             p.detect(body, "https://www.senate.gov/x.xml")
             assert time.process_time() - t0 < 0.5, f"{p.kind}.detect is slow on a pathological input"
+
+
+def test_json_nul_escape_is_stored_the_same_on_both_backends(any_store, tmp_path):
+    """A ``\\u0000`` in a JSON string (congress.gov API free text) made PostgreSQL refuse the document
+    (text and jsonb take no NUL) while SQLite kept it. The JSON parsers drop NUL characters: the
+    document is stored on both backends, its title without the NUL."""
+    from sqlalchemy import text
+
+    from scrapers.ingest import ingest_paths
+
+    real = SHARED_FIXTURES / "congress_api" / "bill_117_hr_21.txt"
+    if not real.exists():
+        pytest.skip(f"real fixture {real} not found (../shared/fixtures is absent)")
+    body = real.read_text(encoding="utf-8")
+    marker = '"title": "'
+    assert marker in body
+    f = tmp_path / "bill_nul.json"
+    f.write_text(body.replace(marker, marker + "Nul\\u0000ed ", 1), encoding="utf-8")
+    errors: list = []
+    counts, unreadable = ingest_paths([f], on_error=lambda p, reason: errors.append(reason))
+    assert errors == [] and counts.quarantined == 0 and counts.documents == 1, (errors, counts)
+    with any_store.engine.connect() as c:
+        titles = [r[0] for r in c.execute(text("SELECT title FROM bill WHERE bill_id = 'hr21-117'"))]
+    assert titles and titles[0].startswith("Nuled ") and "\x00" not in titles[0], titles

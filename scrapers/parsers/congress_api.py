@@ -20,6 +20,7 @@ import json
 from typing import Any
 
 from scrapers.items.bills import BillItem, Committee, RelatedBill, Sponsor, Title
+from scrapers.parsers import _json
 from scrapers.parsers import billcommon as bc
 from tracker import ids
 
@@ -38,7 +39,7 @@ class CongressApiError(ValueError):
 
 def _load(body: bytes) -> Any:
     try:
-        return json.loads(body.decode("utf-8-sig"))
+        return _json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CongressApiError(f"not JSON: {exc}") from None
 

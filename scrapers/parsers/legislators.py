@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from datetime import date
 from typing import Any
 
 from scrapers.items.members import MemberItem, MemberSocial, MemberTerm
+from scrapers.parsers import _json
 
 KIND = "legislators"
 PRIORITY = 60
@@ -57,7 +57,7 @@ def parse(body: bytes, url: str | None) -> list[Any]:
     head = body[:4096].lstrip()
     if head.startswith(b"["):
         try:
-            records = json.loads(body)
+            records = _json.loads(body)
         except ValueError as exc:
             raise LegislatorsError(f"malformed JSON: {exc}") from None
     elif _YAML_START.match(body[:4096]):

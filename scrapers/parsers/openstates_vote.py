@@ -9,11 +9,11 @@ The importer never lets this source overwrite a vote recorded from senate.gov or
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime
 
 from scrapers.items.votes import VoteItem, VotePositionItem
+from scrapers.parsers import _json
 from scrapers.parsers.votes_common import EASTERN, bill_from_citation, eastern, normalize_position
 from tracker import ids
 
@@ -34,7 +34,7 @@ def detect(body: bytes, url: str | None) -> bool:
 
 def parse(body: bytes, url: str | None) -> list[VoteItem]:
     try:
-        d = json.loads(body)
+        d = _json.loads(body)
     except ValueError as exc:
         raise OpenStatesVoteError(f"malformed JSON: {exc}") from None
     if not isinstance(d, dict) or not isinstance(d.get("votes"), list):
