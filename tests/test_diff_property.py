@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
@@ -50,6 +50,12 @@ def title_of(sec):
     while p is not None and p.tag != "title":
         p = p.getparent()
     return p
+
+
+def header_text(sec) -> str:
+    """The section's header as the parser reads it: all its text, inline elements included (H.R. 1
+    sec. 110210's header starts with <enum-in-header>FSA</enum-in-header>: findtext() gave "")."""
+    return " ".join("".join(sec.find("header").itertext()).split())
 
 
 def own_money_text(sec):
@@ -117,6 +123,8 @@ def mutate(seed: int):
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(min_value=0, max_value=2**32 - 1))
+@example(seed=320)  # deletes sec. 110210, whose header holds an <enum-in-header>
+@example(seed=99999)  # deletes 70116, whose wording 70117 shares: removed, not "merged into" 70117
 def test_seeded_edits_reported_exactly(seed):
     old, new, sec_del, sec_mod, sec_mov, amounts, ins_header = mutate(seed)
     res = diff_versions(old, new)
@@ -124,10 +132,10 @@ def test_seeded_edits_reported_exactly(seed):
     assert len(new.sections) == n
     assert res.summary == {"removed": 1, "added": 1, "modified": 1, "moved": 1, "unchanged": n - 3}, seed
     by = {c.change: c for c in res.changes}
-    assert by["removed"].old.header == sec_del.findtext("header")
+    assert by["removed"].old.header == header_text(sec_del)
     assert by["added"].new.header == ins_header
-    assert by["modified"].old.header == sec_mod.findtext("header")
+    assert by["modified"].old.header == header_text(sec_mod)
     assert by["modified"].numbers == [amounts]
-    assert by["moved"].old.header == sec_mov.findtext("header")
+    assert by["moved"].old.header == header_text(sec_mov)
     assert by["moved"].similarity == 1.0 and by["moved"].details == []
     assert res.stats["comparisons"] < 0.01 * n * n
