@@ -388,6 +388,7 @@ CARRY_HEADER_SHARE = 0.2  # with a unique header match, this share of distinctiv
 CARRY_HEADER_MIN = 5  # ... and at least this many (House sec. 1 "Short title" shares 3 with Senate 90101(a))
 CARRY_HEADER_CONTAIN = 0.25  # or this share of all its shingles (short appropriations are mostly boilerplate)
 CARRY_HEADER_SHINGLES = 10  # ... and at least this many
+CARRY_CANDIDATES = 24  # sections of the other version judged per unpaired section (by raw hits)
 
 
 @dataclass(slots=True)
@@ -454,28 +455,39 @@ def carried(al: Alignment) -> list[Carry]:
     # shorter). On a bill amended in a few places that is most of it: their shingles are never computed.
     same_o, same_n = set(), set()
     for p in al.pairs:
+        if p.method in ("exact", "text"):  # paired on an identical body
+            same_o.add(p.old)
+            same_n.add(p.new)
+            continue
         a, b = o.bodies[p.old], n.bodies[p.new]
         if a == b or abs(a.count(" ") - b.count(" ")) < CARRY_MIN:
             same_o.add(p.old)
             same_n.add(p.new)
-    for side, skip in ((o, set(rem) | same_o), (n, set(add) | same_n)):
-        for k in range(len(side.sections)):
+    skip_o, skip_n = same_o | set(rem), same_n | set(add)
+    cand_o = [k for k in range(len(o.sections)) if k not in same_o]  # unpaired + changed paired
+    cand_n = [k for k in range(len(n.sections)) if k not in same_n]
+    # shingles already held by more than CARRY_DF unpaired sections are boilerplate whatever else holds
+    # them: not looked up in the paired sections
+    scan = pool - set(compress(df.keys(), map((CARRY_DF - 1).__lt__, df.values())))
+    for side, cands, skip in ((o, cand_o, skip_o), (n, cand_n, skip_n)):
+        for k in cands:
             if k not in skip:
-                df.update(pool & side.sh(k))
+                df.update(scan & side.sh(k))
     both = pool_o & pool_n
     over = set(compress(df.keys(), map((CARRY_DF - 1).__lt__, df.values())))
     if both:
         over |= set(compress(df.keys(), map((CARRY_DF - 2).__lt__, df.values()))) & both
     # headers of every provision of both versions (but the unchanged sections): an unpaired section
-    # whose header is, elsewhere, only the header of one sub-provision of the other version (House 70108 "Fleet
-    # modernization" -> paragraph (7) of Senate 100052) went there, if its wording agrees
+    # whose header is, elsewhere, only the header of one sub-provision of the other version (House 70112
+    # "Office of the Principal Legal Advisor" -> paragraph (11) of Senate 100052) went there, if its
+    # wording agrees
     hcount: Counter = Counter()
     subs: tuple[dict, dict] = ({}, {})
-    for x, (side, skip) in enumerate(((o, same_o), (n, same_n))):
+    for x, (side, cands) in enumerate(((o, cand_o), (n, cand_n))):
         hs = subs[x]
-        for k, sec in enumerate(side.sections):
-            if k in skip:
-                continue
+        secs = side.sections
+        for k in cands:
+            sec = secs[k]
             stack = list(sec.children)
             hcount[side.head(k)] += 1
             while stack:
@@ -495,10 +507,7 @@ def carried(al: Alignment) -> list[Carry]:
         # distinctive shingle of an unpaired section -> the other version's sections holding it (most
         # are held by one: ``first`` is filled in C, only the others go through Python)
         holders: dict = {}
-        skip = same_n if into else same_o
-        for k in range(len(other.sections)):
-            if k in skip:
-                continue
+        for k in (cand_n if into else cand_o):
             got = mine & other.sh(k)
             if not got:
                 continue
@@ -541,10 +550,16 @@ def carried(al: Alignment) -> list[Carry]:
                 continue
             # candidates by raw hits (most first, then the lowest section index); each is judged on the
             # shingles its counterpart on this side did not have
+            # a merge needs >= CARRY_SHARE * CARRY_MIN shingles in one section; a split into several
+            # needs CARRY_SHARE of them held somewhere (checked in C first: usually far from it)
+            need = CARRY_SHARE * CARRY_MIN
+            split = into and len(dist & holders.keys()) >= CARRY_SHARE * nd
+            floor = min(need, max(CARRY_PART * nd, CARRY_MIN_PART)) if split else need
+            if max(hits.values()) < floor:
+                continue
             ranked = sorted(zip(map(neg, hits.values()), hits.keys()))
-            floor = max(min(CARRY_SHARE, CARRY_PART) * nd, CARRY_MIN_PART)
             got = []
-            for c, k in ranked:
+            for c, k in ranked[:CARRY_CANDIDATES]:
                 if -c < floor:
                     break
                 inf = informative(k, dist)
@@ -555,7 +570,7 @@ def carried(al: Alignment) -> list[Carry]:
             best = max(got, key=lambda x: (x[0], -x[2]))
             if best[0] >= CARRY_SHARE:
                 out.append(Carry(kind, i, best[2], best[0], dist))
-            elif into:
+            elif split:
                 parts = [(k, n_ / nd) for _sh, n_, k, _g in got if n_ >= CARRY_PART * nd and n_ >= CARRY_MIN_PART]
                 held = len(set().union(*(g for _sh, n_, _k, g in got
                                          if n_ >= CARRY_PART * nd and n_ >= CARRY_MIN_PART)))
