@@ -22,8 +22,6 @@ import gc
 import re
 from dataclasses import dataclass, field
 
-from lxml import etree
-
 from tracker.ids import bill_id as make_bill_id, version_code_for_name
 from tracker.xmlsafe import UnsafeOrMalformedXML, parse_xml
 
@@ -280,78 +278,32 @@ def _fill(el, prov: Provision, own: list[str], parent_path: str) -> None:
 
 
 # ----------------------------------------------------------------------------------------------
-# fast path: one libxslt pass (C) flattens the whole body into a marked-up string
+# fast path: the same walk as :func:`_fill`, with the common cases inlined
 #
-# The stylesheet applies exactly the rules of :func:`_fill` / :func:`_flat` above (which stay as the
-# reference implementation, and the fallback): a provision becomes START kind SEP enum SEP header SEP
-# ...own text and child provisions... END; text elements are flattened with spaces at block
-# boundaries and curly quotes around <quote>/<term>/<quoted-block>; <toc> and the other _SKIP
-# elements vanish. Python then only normalises whitespace with C string calls and splits the string:
-# no per-element Python work (tests check the result equals the reference walk on every real file).
-# libxslt's translate() costs ~25x the whole transform, so whitespace is handled in Python.
-
-_START, _SEP, _END = "\ue000", "\ue001", "\ue002"
-
-
-def _xsl_names(names) -> str:
-    return "|".join(sorted(names))
-
-
-def _make_xslt() -> etree.XSLT:
-    prov = _xsl_names(PROVISION_KINDS)
-    any_prov = " or ".join(f"self::{k}" for k in sorted(PROVISION_KINDS))
-    textlike = _xsl_names(_TEXTLIKE)
-    skip_fill = _xsl_names(_SKIP)  # includes enum and header
-    trans = _xsl_names(_TRANSPARENT)
-    block = _xsl_names(_BLOCK - {"quoted-block"})
-    xsl = f"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
-<xsl:output method="text" encoding="UTF-8"/>
-<xsl:param name="bodies" select="'bill'"/>
-<xsl:template match="/">
-  <xsl:choose>
-    <xsl:when test="$bodies = 'bill'"><xsl:apply-templates select="/*/legis-body" mode="fill-in"/></xsl:when>
-    <xsl:when test="$bodies = 'resolution'"><xsl:apply-templates select="/*/resolution-body|/*/legis-body" mode="fill-in"/></xsl:when>
-    <xsl:otherwise><xsl:apply-templates select="//amendment-block" mode="fill-in"/></xsl:otherwise>
-  </xsl:choose>
-</xsl:template>
-<xsl:template match="*" mode="fill-in"><xsl:apply-templates select="*" mode="fill"/></xsl:template>
-<xsl:template match="{prov}" mode="fill">&#xE000;<xsl:value-of select="local-name()"/>&#xE001;<xsl:apply-templates select="enum[1]" mode="flat"/>&#xE001;<xsl:apply-templates select="header[1]" mode="flat"/>&#xE001;<xsl:apply-templates select="*" mode="fill"/>&#xE002;</xsl:template>
-<xsl:template match="{skip_fill}" mode="fill"/>
-<xsl:template match="{trans}" mode="fill"><xsl:apply-templates select="*" mode="fill"/></xsl:template>
-<xsl:template match="{textlike}" mode="fill"><xsl:apply-templates select="." mode="flat"/></xsl:template>
-<xsl:template match="*" mode="fill"><xsl:choose>
-  <xsl:when test="descendant::*[{any_prov}][not(ancestor::quoted-block)]"><xsl:apply-templates select="*" mode="fill"/></xsl:when>
-  <xsl:otherwise><xsl:apply-templates select="." mode="flat"/></xsl:otherwise>
-</xsl:choose></xsl:template>
-<xsl:template match="toc" mode="flat"/>
-<xsl:template match="quote|term" mode="flat">&#x201C;<xsl:apply-templates mode="flat"/>&#x201D;</xsl:template>
-<xsl:template match="quoted-block" mode="flat"><xsl:text> </xsl:text>&#x201C;<xsl:apply-templates mode="flat"/>&#x201D;<xsl:text> </xsl:text></xsl:template>
-<xsl:template match="{block}" mode="flat"><xsl:text> </xsl:text><xsl:apply-templates mode="flat"/><xsl:text> </xsl:text></xsl:template>
-<xsl:template match="*" mode="flat"><xsl:apply-templates mode="flat"/></xsl:template>
-</xsl:stylesheet>"""
-    # the stylesheet is our own constant text; the XSLT access control forbids any file/network access
-    ac = etree.XSLTAccessControl.DENY_ALL
-    return etree.XSLT(etree.XML(xsl), access_control=ac)
-
-
-_XSLT: etree.XSLT | None = None
-
-
-class _MarkerClash(Exception):
-    pass
+# :func:`_fill` / :func:`_flat` above stay as the reference implementation (``_reference=True``;
+# tests check the fast path builds exactly their tree on every real file and fixture). The fast walk
+# is one Python loop per provision over its children: the usual ones (<enum>, <header> and <text>
+# without child elements, child provisions) are read inline (no per-element function call, no
+# ElementPath ``find``, no regex, no dataclass ``__init__``); text with child elements goes through
+# :func:`_flat_fast` (``_flat`` with childless children written inline), anything rarer through the
+# reference functions (``_has_provision``). Whitespace is normalised once per field with C-level
+# string calls (see :func:`_clean`).
+#
+# (It replaced a libxslt pass that flattened the body into a marked-up string split in Python: the
+# transform alone cost more instructions than this whole walk, and the split/clean work as much.)
 
 
 def _clean(t: str) -> str:
-    """``_norm`` for one piece of the XSLT output (newlines, tabs and CRs already turned into " ").
+    """``_norm(t)`` with C-level string calls.
 
-    An ASCII piece can hold no other whitespace (XML allows no other ASCII control character) and
-    no curly quote, so strip + rare runs of spaces is all it needs; ``str.isascii`` is O(1). Any other
-    piece is split on every Unicode whitespace character (what ``\\s`` matches) and joined again."""
+    An ASCII string can hold no whitespace but space, tab, LF and CR (XML allows no other ASCII
+    control character) and no curly quote, so ``in`` checks + ``strip`` settle the usual case;
+    ``str.isascii`` is O(1). Any other string is split on every Unicode whitespace character (what
+    ``\\s`` matches) and joined again, then :func:`_quote_fix_collapsed` applies ``_QUOTE_FIX``."""
     if t.isascii():
-        t = t.strip()
-        if "  " in t:
-            t = " ".join(t.split())
-        return t
+        if "  " in t or "\n" in t or "\t" in t or "\r" in t:
+            return " ".join(t.split())
+        return t.strip()
     t = " ".join(t.split())
     if "\u201c" in t:
         t = _quote_fix_collapsed(t)
@@ -374,79 +326,239 @@ def _quote_fix_collapsed(t: str) -> str:
     return t
 
 
-def _fill_fast(root, doc_type: str, top: Provision) -> None:
-    """Build ``top``'s provision tree from one XSLT pass (see above)."""
-    global _XSLT
-    if _XSLT is None:
-        _XSLT = _make_xslt()
-    res = _XSLT(root.getroottree(), bodies=etree.XSLT.strparam(doc_type))
-    # (searching the decoded str is ~10x faster than multi-byte needles in the UTF-8 bytes)
-    flat = str(res)
-    n = flat.count(_START)
-    if flat.count(_END) != n or flat.count(_SEP) != 3 * n:
-        # the document's own text holds our private-use marker characters: use the reference walk
-        raise _MarkerClash
-    # newlines/tabs/CRs -> " " (C-level replace); other whitespace and runs of spaces are handled per
-    # piece by _clean
-    if "\n" in flat:
-        flat = flat.replace("\n", " ")
-    if "\t" in flat:
-        flat = flat.replace("\t", " ")
-    if "\r" in flat:
-        flat = flat.replace("\r", " ")
-    chunks = flat.split(_START)
-    stack: list[Provision] = [top]
-    owns: list[list[str]] = [[chunks[0]]]
-    kind_label = _KIND_LABEL
-    clean = _clean
-    prov = Provision
-    SEP = _SEP
-    END = _END
-    for chunk in chunks[1:]:
-        kind, enum, header, rest = chunk.split(SEP, 3)
-        if enum:
-            enum = clean(enum)
-            if enum.endswith(".") and not enum.startswith("("):
-                enum = enum[:-1]
-        if header:
-            header = clean(header)
-        parent = stack[-1]
-        lab = kind_label.get(kind)
+def _field_text(el) -> str:
+    """``_flat_text(el)`` (an <enum> or <header>)."""
+    if len(el):
+        return _flat_text_fast(el)
+    t = el.text
+    return _clean(t) if t else ""
+
+
+def _enum_text(el) -> str:
+    """``_clean_enum(_flat_text(el))``."""
+    s = _field_text(el)
+    if s.endswith(".") and not s.startswith("("):
+        s = s[:-1]
+    return s
+
+
+def _path(kind: str, enum: str, parent_path: str) -> str:
+    lab = _KIND_LABEL.get(kind)
+    if lab is None:
+        lab = enum or kind
+    elif enum:
+        lab = f"{lab} {enum}".strip()  # (as Provision.label: the enum may end in a space)
+    return parent_path + " > " + lab if parent_path else lab
+
+
+_object_new = object.__new__
+_PROV = PROVISION_KINDS
+_LABEL = _KIND_LABEL
+
+
+def _new_provision(kind: str, enum: str, header: str, path: str, text: str, parent: Provision) -> Provision:
+    """``Provision(kind, enum, header, path, text, [], parent)`` appended to ``parent.children``,
+    without the dataclass ``__init__`` call: the same attributes stored in the same order (instances
+    keep sharing one key table), ``_full`` left to the class default None as ``__init__`` leaves it.
+    (Inlined for the leaf provisions in :func:`_build_fast`.)"""
+    p = _object_new(Provision)
+    p.kind = kind
+    p.enum = enum
+    p.header = header
+    p.path = path
+    p.text = text
+    p.children = []
+    p.parent = parent
+    parent.children.append(p)
+    return p
+
+
+def _simple_whitespace(body: bytes, root) -> bool:
+    """True when no text node of the document can hold a tab or a CR: the document is UTF-8 (or
+    ASCII; so a tab or a ``&`` is that byte) and its raw bytes hold no tab and no character
+    reference (XML turns every raw CR into LF; the predefined entities are not whitespace). Then an
+    ASCII text needs only ``"\\n"`` and ``"  "`` checks, not four, to know whether ``strip``
+    normalises it (see :func:`_clean`). (``&`` is searched first: one memchr.)"""
+    enc = (root.getroottree().docinfo.encoding or "").upper()
+    return (enc in ("UTF-8", "UTF8", "US-ASCII", "ASCII") and b"\t" not in body
+            and (b"&" not in body or b"&#" not in body))
+
+
+# What :func:`_flat` writes around an element without child elements, by tag: (before, after) its
+# text. <toc> writes nothing (not even its text); a comment/PI/entity node (non-str tag) neither.
+_FLAT_WRAP: dict[str, tuple[str, str]] = {t: (" ", " ") for t in _BLOCK}
+_FLAT_WRAP.update({"quote": ("\u201c", "\u201d"), "term": ("\u201c", "\u201d"),
+                   "quoted-block": (" \u201c", "\u201d ")})
+_NO_WRAP = ("", "")
+
+
+def _flat_fast(el, out: list[str]) -> None:
+    """``_flat(el, out)``, with its children that have no child elements written inline (a real
+    bill's <text> holds many <quote>, <external-xref>, <term> leaves) instead of one call each."""
+    tag = el.tag
+    if not isinstance(tag, str) or tag == "toc":
+        return
+    before, after = _FLAT_WRAP.get(tag, _NO_WRAP)
+    if before:
+        out.append(before)
+    if el.text:
+        out.append(el.text)
+    for c in el[:]:
+        if len(c):
+            _flat_fast(c, out)
+        else:
+            ctag = c.tag
+            if isinstance(ctag, str) and ctag != "toc":
+                b, a = _FLAT_WRAP.get(ctag, _NO_WRAP)
+                t = c.text
+                if b:
+                    out.append(b)
+                if t:
+                    out.append(t)
+                if a:
+                    out.append(a)
+        t = c.tail
+        if t:
+            out.append(t)
+    if after:
+        out.append(after)
+
+
+def _flat_text_fast(el) -> str:
+    out: list[str] = []
+    _flat_fast(el, out)
+    return _clean("".join(out))
+
+
+def _build_fast(el, kind: str, parent: Provision, parent_path: str, simple: bool) -> None:
+    """The provision element ``el`` -> a Provision appended to ``parent.children``: :func:`_fill`'s
+    provision branch (enum and header are ``el``'s first <enum>/<header> children, flattened; own
+    text is the flattened text of its other non-provision children).
+
+    The usual children (<enum>, <header>, <text> without child elements, child provisions) are
+    handled inline, whitespace normalised as by :func:`_clean` (inlined: an ASCII text without LF
+    only needs ``strip`` when ``simple``, see :func:`_simple_whitespace`, or when it also has no
+    tab, CR or double space). Anything else goes through :func:`_flat_fast` or the reference
+    functions. The Provision is built (see :func:`_new_provision`) when its first child provision
+    needs it as parent (the path needs the enum: if no <enum> was seen yet, the first one is looked
+    up, as ``_fill`` does), else at the end with its text."""
+    enum = header = p = path = None
+    own1 = None  # the only own-text piece so far: text of a childless <text> (block: spaces around)
+    own = None  # the own-text pieces once there are several, or any other kind
+    for c in el[:]:  # (one C-level list of the children: cheaper than the child iterator)
+        tag = c.tag
+        if tag == "enum":
+            if enum is None:
+                t = c.text
+                if len(c):
+                    enum = _enum_text(c)
+                elif t:
+                    if t.isascii() and "\n" not in t and "  " not in t and (simple or not ("\t" in t or "\r" in t)):
+                        t = t.strip()
+                    else:
+                        t = _clean(t)
+                    if t[-1:] == "." and t[:1] != "(":
+                        t = t[:-1]
+                    enum = t
+                else:
+                    enum = ""
+        elif tag == "text":
+            t = c.text
+            if len(c):
+                if own is None:
+                    own = [] if own1 is None else [" ", own1, " "]
+                _flat_fast(c, own)
+            elif own is None and own1 is None:
+                own1 = t or ""
+            else:
+                if own is None:
+                    own = [" ", own1, " "]
+                own += (" ", t or "", " ")
+        elif tag == "header":
+            if header is None:
+                t = c.text
+                if len(c):
+                    header = _flat_text_fast(c)
+                elif t:
+                    if t.isascii() and "\n" not in t and "  " not in t and (simple or not ("\t" in t or "\r" in t)):
+                        header = t.strip()
+                    else:
+                        header = _clean(t)
+                else:
+                    header = ""
+        elif tag in _PROV:
+            if p is None:
+                if enum is None:
+                    e = el.find("enum")
+                    enum = _enum_text(e) if e is not None else ""
+                path = _path(kind, enum, parent_path)
+                p = _new_provision(kind, enum, header or "", path, "", parent)
+            _build_fast(c, tag, p, path, simple)
+        elif tag in _SKIP or not isinstance(tag, str):
+            continue
+        else:
+            if own is None:
+                own = [] if own1 is None else [" ", own1, " "]
+            if tag in _TEXTLIKE:
+                _flat_fast(c, own)
+            elif tag in _TRANSPARENT or _has_provision(c):
+                if p is None:
+                    if enum is None:
+                        e = el.find("enum")
+                        enum = _enum_text(e) if e is not None else ""
+                    path = _path(kind, enum, parent_path)
+                    p = _new_provision(kind, enum, header or "", path, "", parent)
+                _fill_fast(c, p, own, path, simple)
+            else:
+                _flat_fast(c, own)
+    if own is not None:
+        text = _clean("".join(own))
+    elif own1:
+        t = own1
+        if t.isascii() and "\n" not in t and "  " not in t and (simple or not ("\t" in t or "\r" in t)):
+            text = t.strip()
+        else:
+            text = _clean(t)
+    else:
+        text = ""
+    if p is None:
+        if enum is None:
+            enum = ""
+        lab = _LABEL.get(kind)
         if lab is None:
             lab = enum or kind
         elif enum:
-            lab = lab + " " + enum
-        pp = parent.path
-        p = prov(kind, enum, header, pp + " > " + lab if pp else lab, "", [], parent)
+            lab = f"{lab} {enum}".strip()  # (as Provision.label: the enum may end in a space)
+        p = _object_new(Provision)
+        p.kind = kind
+        p.enum = enum
+        p.header = header or ""
+        p.path = parent_path + " > " + lab if parent_path else lab
+        p.text = text
+        p.children = []
+        p.parent = parent
         parent.children.append(p)
-        if END not in rest:
-            stack.append(p)
-            owns.append([rest])
+    else:
+        if header is not None:
+            p.header = header  # (a <header> after the first child provision)
+        p.text = text
+
+
+def _fill_fast(el, prov: Provision, own: list[str], path: str, simple: bool) -> None:
+    """:func:`_fill` for an element that only wraps provisions (the bill body, <amendment-block>,
+    an unknown element holding provisions): its enum/header children are skipped."""
+    for c in el[:]:  # (one C-level list of the children: cheaper than the child iterator)
+        tag = c.tag
+        if tag in _PROV:
+            _build_fast(c, tag, prov, path, simple)
+        elif tag == "enum" or tag == "header" or tag in _SKIP or not isinstance(tag, str):
             continue
-        segs = rest.split(END)
-        t = segs[0]
-        if t:
-            p.text = clean(t)
-        # segs[1] follows p's END: text of the provision now innermost; each further END closes that one
-        if segs[1] and segs[1] != " ":
-            owns[-1].append(segs[1])
-        for seg in segs[2:]:
-            q = stack.pop()
-            q.text = _own_join(owns.pop())
-            if seg and seg != " ":
-                owns[-1].append(seg)
-    while len(stack) > 1:  # cannot happen (markers are balanced, checked above); never loop forever
-        q = stack.pop()
-        q.text = _own_join(owns.pop())
-    top.text = _own_join(owns[0])
-
-
-def _own_join(parts: list[str]) -> str:
-    if not parts:
-        return ""
-    if len(parts) == 1:
-        return _clean(parts[0])
-    return _clean(" ".join(parts))
+        elif tag in _TEXTLIKE:
+            _flat_fast(c, own)
+        elif tag in _TRANSPARENT or _has_provision(c):
+            _fill_fast(c, prov, own, path, simple)
+        else:
+            _flat_fast(c, own)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -608,7 +720,7 @@ def parse_bill_text(body: bytes, url: str | None = None, *, _reference: bool = F
     """Parse GPO bill-text XML into a :class:`BillText`. Raises :class:`BillTextError` (one line).
 
     ``_reference=True`` (tests only) builds the tree with the slow per-element Python walk that the
-    XSLT fast path must reproduce exactly."""
+    fast walk must reproduce exactly."""
     if isinstance(body, str):
         body = body.encode("utf-8")
     try:
@@ -638,24 +750,23 @@ def parse_bill_text(body: bytes, url: str | None = None, *, _reference: bool = F
     bid = _bill_id(root)
     code = _version_code(root, bid)
     top = Provision(kind="body", header=_official_title(root))
-    fast = not _reference
-    if fast:
+    own: list[str] = []
+    if _reference:
+        for b in bodies:
+            _fill(b, top, own, "")
+        top.text = _norm("".join(own))
+    else:
         # ~10k small linked objects: the cyclic GC would rescan them several times while they are built
         gc_was = gc.isenabled()
         gc.disable()
         try:
-            _fill_fast(root, doc_type, top)
-        except (_MarkerClash, ValueError):
-            top = Provision(kind="body", header=top.header)
-            fast = False
+            simple = _simple_whitespace(body, root)
+            for b in bodies:
+                _fill_fast(b, top, own, "", simple)
         finally:
             if gc_was:
                 gc.enable()
-    if not fast:
-        own: list[str] = []
-        for b in bodies:
-            _fill(b, top, own, "")
-        top.text = _norm("".join(own))
+        top.text = _clean("".join(own))
     sections = _sections_of(top)
     if not sections and not top.text and not top.children:
         raise BillTextError("not bill text: the document body holds no provisions or text")
