@@ -40,6 +40,28 @@ def test_real_hr1_versions_make_provision_events(store, cli):
     assert any("removed Sec. 43201" in t and "Artificial intelligence" in t for t in titles)
     debt = [t for t in titles if "limitation on the public debt" in t]
     assert debt and "$4,000,000,000,000 -> $5,000,000,000,000" in debt[0]
+    # a House section the Senate folded into a bigger one is a move, worded as a merge, with its data
+    merged = [t for t in titles if t.startswith("H.R. 1 as amended by the Senate: Sec. 70110 ")]
+    assert merged == ["H.R. 1 as amended by the Senate: Sec. 70110 (Funding section 287(g) of the Immigration "
+                      "and Nationality Act) merged into Sec. 100052(9) (287(g) agreements)"], merged
+    assert not any("removed Sec. 70110" in t for t in titles)
+    carried = [json.loads(d) if isinstance(d, str) else d for (d,) in store.rows(
+        "SELECT data FROM event WHERE kind = 'provision.moved' AND title LIKE '%Sec. 70110 %'")]
+    assert carried[0]["carried"]["relation"] == "merged_into"
+    assert any(t.endswith("Sec. 10101(b) (Base acres) split out as Sec. 10302 (Base acres)") for t in titles)
+    # ... and the digest says so
+    from tracker.digest.build import EventRow
+    from tracker.digest.wording import word_provisions
+
+    rows = [EventRow(id=i, kind=k, key=key, revision=1, occurred_at=None, recorded_at=None, bill_id="hr1-119",
+                     title=t, source_url=None, data=json.loads(d) if isinstance(d, str) else d)
+            for i, (k, key, t, d) in enumerate(store.rows(
+                "SELECT kind, key, title, data FROM event WHERE kind = 'provision.moved' AND "
+                "(title LIKE '%Sec. 70110 %' OR title LIKE '%as Sec. 10302 %') ORDER BY id"))]
+    lines = word_provisions(rows).details
+    assert sorted(lines) == ["Merged: Sec. 70110 Funding section 287(g) of the Immigration and Nationality Act into "
+                             "Sec. 100052(9) 287(g) agreements",
+                             "Split out: Sec. 10101(b) Base acres -> Sec. 10302 Base acres"], lines
     assert store.scalar("SELECT count(*) FROM text_version") == 2
     assert store.scalar("SELECT count(*) FROM provision WHERE version_id = 'hr1-119:eh'") == 334
     assert store.scalar("SELECT count(*) FROM provision_change") == sum(summary[c] for c in ("removed", "added", "modified", "moved"))
