@@ -18,10 +18,11 @@ Rules (../shared/DESIGN.md, "The event store"):
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import itemgetter
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -157,7 +158,7 @@ def record_many(entries: Iterable[tuple[Iterable[Any], DocumentIn | None]], *, e
     """
     eng = engine or get_engine()
     out: list[Counts | Exception] = []
-    with eng.begin() as conn:
+    with eng.connect() as conn, _subjournal_in_memory(conn), conn.begin():
         _serialise(conn)
         shared: dict[str, Any] = {}
         for items, document in entries:
@@ -174,6 +175,36 @@ def record_many(entries: Iterable[tuple[Iterable[Any], DocumentIn | None]], *, e
             out.append(counts)
         _fault("store.before_commit")
     return out
+
+
+@contextmanager
+def _subjournal_in_memory(conn: Connection) -> Iterator[None]:
+    """SQLite: keep the savepoint journal of the write transaction about to begin in memory.
+
+    Inside a SAVEPOINT (one per document), SQLite first copies every existing page a statement
+    modifies to a sub-journal, a temporary file by default: the position and member-link indexes
+    a roll call touches are hundreds of pages per document. On the 300 roll calls of the
+    ``vote_ingest`` benchmark that was ~95,000 pwrite() calls (strace: 112k -> 17.5k) and ~0.07 s of
+    ~1.4 s. ``temp_store`` is read when a transaction begins, so it is set on the pooled connection
+    before BEGIN and put back after COMMIT (other uses of the connection keep the default). Nothing
+    stored changes; the sub-journal only serves ROLLBACK TO inside the open transaction (a crash
+    loses the uncommitted batch either way). Memory: at most the pages one document modifies."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    raw = conn.connection.dbapi_connection  # no autobegin: the transaction has not started yet
+    prev = raw.execute("PRAGMA temp_store").fetchone()[0]
+    if prev == 2:
+        yield
+        return
+    raw.execute("PRAGMA temp_store = MEMORY")
+    try:
+        yield
+    finally:
+        try:
+            raw.execute(f"PRAGMA temp_store = {int(prev)}")
+        except Exception:  # noqa: BLE001 - a broken connection must not go back to the pool as is
+            conn.invalidate()
 
 
 def _is_operational(exc: BaseException) -> bool:
@@ -360,7 +391,7 @@ def _write_events(conn: Connection, events: list[EventRecord], doc_id: int | Non
         rows.append((ev.kind, key, revision, iso(ev.occurred_at), _apply(p_utc, _aware(ev.occurred_at)), recorded,
                      observed, ev.bill_id, ev.title, ev.source_url, h, data_json if sqlite else _apply(p_data, ev.data),
                      doc_id))
-        members.append((len(rows) - 1, tuple(dict.fromkeys(m for m in ev.member_ids if m))))
+        members.append((len(rows) - 1, tuple(dict.fromkeys(filter(None, ev.member_ids)))))
     if confirm:
         from sqlalchemy import bindparam
         conn.execute(update(EVENT).where(EVENT.c.key == bindparam("k"), EVENT.c.revision == bindparam("r"))
@@ -378,12 +409,48 @@ def _write_events(conn: Connection, events: list[EventRecord], doc_id: int | Non
                                 chunk):
                 if (k, r) in wanted:
                     ids[(k, r)] = eid
-        links = [(ids[(rows[i][1], rows[i][2])], m) for i, ms in members for m in ms]
-        if links:  # plain (int, str) pairs: no bind processing needed, straight to the driver
-            sql, _ = _bulk_sql(conn, EVENT_MEMBER, ("event_id", "member_id"), None)
-            _executemany(conn, sql, links)
+        _write_links(conn, [(ids[(rows[i][1], rows[i][2])], ms) for i, ms in members if ms])
         index_events(conn, sorted(ids.values()))
     return inserted, updated, unchanged
+
+
+# event_member rows of a document in one statement: the member ids of each event travel as one
+# array (SQLite: JSON text read by json_each; Postgres: two arrays zipped by unnest), so a House
+# roll call's 435 links are not 435 bound parameter rows. Measured on SQLite 3.40, 63,500 links of
+# 300 roll calls: 0.17 s with executemany, 0.13 s this way (0.08 s with the journal in memory).
+# Rows go in in the same order as before (events in order, each event's members in order). Not
+# used for vote_position: with nine columns per row, json_each measured no faster than executemany.
+_LINKS_SQL = {
+    # MATERIALIZED: each event's id and member array are read once, not once per member row.
+    "sqlite": ("WITH l AS MATERIALIZED (SELECT json_extract(value, '$[0]') AS event_id, "
+               "json_extract(value, '$[1]') AS members FROM json_each(?)) "
+               "INSERT INTO event_member (event_id, member_id) SELECT l.event_id, m.value "
+               "FROM l, json_each(l.members) AS m"),
+    "postgresql": ("INSERT INTO event_member (event_id, member_id) SELECT l.event_id, l.member_id "
+                   "FROM unnest(?::bigint[], ?::text[]) AS l(event_id, member_id)"),
+}
+_STR = {str}
+_TUPLE = {tuple}
+
+
+def _write_links(conn: Connection, links: list[tuple[int, tuple[str, ...]]]) -> None:
+    """Insert the ``event_member`` rows ``(event_id, member_id) for member_id in members`` of each
+    ``(event_id, members)``. Member ids that are not plain strings, or (SQLite) that JSON would
+    have to escape, go through executemany as before, so every value is bound exactly as it was."""
+    if not links:
+        return
+    name = conn.dialect.name
+    if name in _LINKS_SQL and all(type(e) is int and set(map(type, ms)) <= _STR for e, ms in links):
+        if name == "sqlite":
+            payload = json.dumps(links, ensure_ascii=False, separators=(",", ":"))
+            if "\\" not in payload:  # nothing escaped: json_each gives back exactly these strings
+                _x(conn, _LINKS_SQL[name], (payload,))
+                return
+        else:
+            _x(conn, _LINKS_SQL[name], ([e for e, ms in links for _ in ms], [m for _, ms in links for m in ms]))
+            return
+    sql, _ = _bulk_sql(conn, EVENT_MEMBER, ("event_id", "member_id"), None)
+    _executemany(conn, sql, [(e, m) for e, ms in links for m in ms])
 
 
 # --- entities ------------------------------------------------------------------------------------
@@ -450,7 +517,8 @@ def _bulk_params(conn: Connection, table: Any, rows: list[dict[str, Any]] | list
     if columns is not None:
         present = set(columns)
         n = len(columns)
-        if len(present) != n or not all(type(r) is tuple and len(r) == n for r in rows):
+        # Checked column-wise in C (a House vote's 435 position tuples: no Python step per row).
+        if len(present) != n or (rows and (set(map(type, rows)) != _TUPLE or set(map(len, rows)) != {n})):
             raise ValueError(f"rows for {table.name!r} must be tuples of one value per column of {columns}")
     else:
         present = set().union(*(r.keys() for r in rows))

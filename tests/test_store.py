@@ -145,3 +145,47 @@ def test_events_are_searchable_and_a_revision_replaces_the_search_document(any_s
         assert hit["event_id"] == c.exec_driver_sql("SELECT max(id) FROM event").scalar()
         assert search(c, "sugar", bill="s9-119") == []
     assert any_store.scalar("SELECT count(*) FROM search_doc WHERE ref = 'action:hr7-119:a'") == 1
+
+
+def test_member_links_keep_every_id_exactly_in_one_batch(any_store):
+    """Member links are written one statement per document (SQLite: a JSON array; Postgres: arrays);
+    ids that JSON would escape and ids that are not text still get the same rows as one row each."""
+    from db.store import record_many
+    odd = ("W000817", 'quote"d', "back\\slash", "tab\there", "Luján", "Ω-1", "W000817", "")
+    out = record_many([
+        ([vote_event(key="vote:s1-119.2025", members=("A000001", "B000002"))], DocumentIn(body=b"<a/>")),
+        ([vote_event(key="vote:s2-119.2025", members=odd), vote_event(key="vote:s3-119.2025", members=("C3",))],
+         DocumentIn(body=b"<b/>")),
+        ([EventRecord(kind="x.y", key="ints", title="ints", member_ids=[3, 1])], DocumentIn(body=b"<c/>")),
+        ([vote_event(key="vote:s4-119.2025", members=())], DocumentIn(body=b"<d/>")),
+    ])
+    assert all(type(o).__name__ == "Counts" for o in out), out
+    got = any_store.rows("SELECT e.key, m.member_id FROM event_member m JOIN event e ON e.id = m.event_id "
+                         "ORDER BY e.key, m.member_id")
+    want = sorted([("vote:s1-119.2025", "A000001"), ("vote:s1-119.2025", "B000002"), ("vote:s3-119.2025", "C3"),
+                   ("ints", "1"), ("ints", "3")]
+                  + [("vote:s2-119.2025", m) for m in set(odd) if m])
+    assert got == want
+    if any_store.backend == "sqlite":  # inserted in event order, each event's members in order, as before
+        assert [r[0] for r in any_store.rows("SELECT member_id FROM event_member ORDER BY rowid")] == [
+            "A000001", "B000002", *dict.fromkeys(m for m in odd if m), "C3", "3", "1"]
+
+
+def test_record_many_puts_the_connection_setting_back(store, monkeypatch):
+    """SQLite: the savepoint journal is kept in memory during record_many only (temp_store)."""
+    if store.backend != "sqlite":
+        pytest.skip("SQLite setting")
+    import db.store as st
+    from db.engine import get_engine
+    seen = []
+    real = st._record_one
+
+    def spy(conn, *args):
+        seen.append(conn.connection.dbapi_connection.execute("PRAGMA temp_store").fetchone()[0])
+        return real(conn, *args)
+
+    monkeypatch.setattr(st, "_record_one", spy)
+    st.record_many([([vote_event()], None)])
+    assert seen == [2]
+    with get_engine().connect() as c:
+        assert c.connection.dbapi_connection.execute("PRAGMA temp_store").fetchone()[0] == 0

@@ -212,3 +212,27 @@ def test_dtd_is_never_fetched(monkeypatch):
         b'"../vote.dtd"', b'"http://clerk.house.gov/evs/vote.dtd"')
     [item] = house_vote.parse(body, None)
     assert item.number == 245
+
+
+def test_unusual_member_layouts_read_like_the_usual_ones():
+    """The parsers read the usual shape directly; any other layout of a member's elements (order,
+    comments, extra or repeated elements, stray whitespace) gives the same positions as before:
+    House: the last <legislator> and <vote> of a <recorded-vote>; Senate: the first of each field."""
+    body = (VOTES / "roll245_2025_amendment.xml").read_text(encoding="utf-8")
+    [usual] = house_vote.parse(body.encode(), None)
+    first = body.index("<recorded-vote>")
+    rv1 = body[first:body.index("</recorded-vote>", first)]
+    leg1, vote1 = rv1[len("<recorded-vote>"):rv1.index("<vote>")], rv1[rv1.index("<vote>"):]
+    odd = body.replace(rv1, f"<recorded-vote><!-- x --><vote>Aye</vote><other/>{leg1}{vote1.replace('<vote>', '<vote>  ')}", 1)
+    [item] = house_vote.parse(odd.encode(), None)
+    assert [p.model_dump() for p in item.positions] == [p.model_dump() for p in usual.positions]
+
+    sbody = (VOTES / "vote_119_1_00372.xml").read_text(encoding="utf-8")
+    [susual] = senate_vote.parse(sbody.encode(), None)
+    m0 = sbody.index("<member>")
+    member = sbody[m0:sbody.index("</member>", m0) + len("</member>")]
+    inner = member[len("<member>"):-len("</member>")]
+    fields = [f for f in inner.split("\n") if f.strip()]
+    shuffled = "<member><!-- c -->" + "".join(reversed(fields)) + fields[0].replace(">", "> X ", 1) + "</member>"
+    [sitem] = senate_vote.parse(sbody.replace(member, shuffled, 1).encode(), None)
+    assert [p.model_dump() for p in sitem.positions] == [p.model_dump() for p in susual.positions]

@@ -83,11 +83,13 @@ class VoteItem(Item):
     def _consistent(self) -> "VoteItem":
         if str(ids.parse_vote_id(self.vote_id)) != ids.vote_id(self.chamber, self.number, self.congress, self.year):
             raise ValueError(f"vote id {self.vote_id} does not match chamber/number/congress/year")
-        seen: set[str] = set()
-        for p in self.positions:
-            if p.member_id in seen:
-                raise ValueError(f"member {p.member_id} listed twice in vote {self.vote_id}")
-            seen.add(p.member_id)
+        members = [p.member_id for p in self.positions]
+        if len(set(members)) != len(members):  # the loop below only runs to name the first repeat
+            seen: set[str] = set()
+            for m in members:
+                if m in seen:
+                    raise ValueError(f"member {m} listed twice in vote {self.vote_id}")
+                seen.add(m)
         return self
 
     def party_breakdown(self) -> dict[str, dict[str, int]]:

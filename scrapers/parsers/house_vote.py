@@ -17,6 +17,7 @@ Quirks handled:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml import etree
 
@@ -29,6 +30,10 @@ from tracker.xmlsafe import parse_xml
 
 KIND = "house_vote"
 PRIORITY = 20
+
+
+# ids.is_bioguide, remembered: the same few hundred name-ids come back in every roll call.
+_is_bioguide = lru_cache(maxsize=4096)(ids.is_bioguide)
 
 
 class HouseVoteError(ValueError):
@@ -83,36 +88,43 @@ def parse(body: bytes, url: str | None) -> list[VoteItem]:
     election = bool(candidates) or "election of the speaker" in question.lower()
 
     positions: list[dict] = []
-    memo: dict[str, str] = {}
+    votes_memo: dict[str | None, tuple[str, str]] = {}  # <vote> text -> (raw, position): a handful per roll call
     party_memo: dict[str | None, str | None] = {}
+    is_bioguide = _is_bioguide
     for rv in data.iterchildren("recorded-vote"):
-        # One pass over the children: <legislator> then <vote> (435 of them per roll call).
-        leg = vote_el = None
-        for child in rv.iterchildren():
-            if child.tag == "legislator":
-                leg = child
-            elif child.tag == "vote":
-                vote_el = child
-        if leg is None:
-            raise HouseVoteError("recorded-vote without <legislator>")
-        raw = " ".join((vote_el.text or "").split()) if vote_el is not None else ""
-        attrs = leg.attrib
-        name_id = (attrs.get("name-id") or "").strip().upper()
+        # The usual shape, <legislator/><vote/>, read by index (435 of them per roll call);
+        # otherwise the last <legislator> and the last <vote> among the children.
+        if len(rv) == 2 and rv[0].tag == "legislator" and rv[1].tag == "vote":
+            leg, vote_el = rv[0], rv[1]
+        else:
+            leg = vote_el = None
+            for child in rv.iterchildren():
+                if child.tag == "legislator":
+                    leg = child
+                elif child.tag == "vote":
+                    vote_el = child
+            if leg is None:
+                raise HouseVoteError("recorded-vote without <legislator>")
+        vote_text = vote_el.text if vote_el is not None else None
+        hit = votes_memo.get(vote_text)
+        if hit is None:
+            raw = " ".join((vote_text or "").split())
+            norm = normalize_position(raw)
+            hit = votes_memo[vote_text] = (raw, norm if norm is not None else raw if election else "other:" + raw.lower())
+        raw, pos = hit
+        get = leg.get
+        name_id = (get("name-id") or "").strip().upper()
         name = " ".join((leg.text or "").split()) if len(leg) == 0 else " ".join("".join(leg.itertext()).split())
         if not name_id or not raw:
             raise HouseVoteError(f"legislator without name-id or vote: {name!r}")
-        pos = memo.get(raw)
-        if pos is None:
-            norm = normalize_position(raw)
-            pos = memo[raw] = norm if norm is not None else raw if election else "other:" + raw.lower()
-        party = attrs.get("party")
+        party = get("party")
         if party not in party_memo:
             party_memo[party] = party_letter(party)
-        positions.append(dict(
-            member_id=name_id[:16], bioguide_id=name_id if ids.is_bioguide(name_id) else None, name=name,
-            last_name=attrs.get("unaccented-name") or attrs.get("sort-field") or name,
-            party=party_memo[party], state=(attrs.get("state") or None), position=pos,
-            position_raw=raw))
+        positions.append({
+            "member_id": name_id[:16], "bioguide_id": name_id if is_bioguide(name_id) else None, "name": name,
+            "last_name": get("unaccented-name") or get("sort-field") or name,
+            "party": party_memo[party], "state": get("state") or None, "position": pos,
+            "position_raw": raw})
 
     counts: dict[str, int | None] = {}
     if candidates:

@@ -16,6 +16,8 @@ Quirks handled:
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from lxml import etree
 
 from scrapers.items.votes import VoteItem
@@ -43,7 +45,8 @@ def vote_url(congress: int, session: int, number: int) -> str:
             f"vote_{congress}_{session}_{number:05d}.xml")
 
 
-_MEMBER_FIELDS = frozenset({"member_full", "last_name", "first_name", "party", "state", "vote_cast", "lis_member_id"})
+# ids.is_lis_id, remembered: the same hundred senators come back in every roll call.
+_is_lis_id = lru_cache(maxsize=4096)(ids.is_lis_id)
 
 
 def _t(el: etree._Element | None, path: str) -> str:
@@ -85,29 +88,42 @@ def parse(body: bytes, url: str | None) -> list[VoteItem]:
     positions: list[dict] = []
     pos_memo: dict[str, str] = {}
     party_memo: dict[str, str | None] = {}
+    short: dict[str | None, str] = {}  # party / state / vote_cast text -> normalised (a few values per vote)
+    is_lis_id = _is_lis_id
     for m in members_el.iterfind("member"):
-        # One pass over the member's children (the first of each tag, as find() would give).
-        f: dict[str, str] = {}
+        # One pass over the member's children (the first of each tag, as find() would give);
+        # texts are normalised below, only those read.
+        f: dict = {}
         for child in m:
             tag = child.tag
-            if tag in _MEMBER_FIELDS and tag not in f:
-                text = child.text
-                f[tag] = " ".join(text.split()) if text else ""
+            if tag not in f:
+                f[tag] = child.text
         get = f.get
-        lis, raw = get("lis_member_id", "").upper(), get("vote_cast", "")
-        last, first, party, state = get("last_name", ""), get("first_name", ""), get("party", ""), get("state", "")
+        raw = short.get(t := get("vote_cast"))
+        if raw is None:
+            raw = short[t] = " ".join(t.split()) if t else ""
+        party = short.get(t := get("party"))
+        if party is None:
+            party = short[t] = " ".join(t.split()) if t else ""
+        state = short.get(t := get("state"))
+        if state is None:
+            state = short[t] = " ".join(t.split()) if t else ""
+        lis = " ".join(t.split()).upper() if (t := get("lis_member_id")) else ""
+        last = " ".join(t.split()) if (t := get("last_name")) else ""
+        first = " ".join(t.split()) if (t := get("first_name")) else ""
+        full = " ".join(t.split()) if (t := get("member_full")) else ""
         if not lis or not raw:
-            raise SenateVoteError(f"member without lis_member_id or vote_cast: {get('member_full', '')!r}")
+            raise SenateVoteError(f"member without lis_member_id or vote_cast: {full!r}")
         pos = pos_memo.get(raw)
         if pos is None:
             pos = pos_memo[raw] = normalize_position(raw) or "other:" + raw.lower()
         if party not in party_memo:
             party_memo[party] = party_letter(party)
-        positions.append(dict(
-            member_id=lis, lis_id=lis if ids.is_lis_id(lis) else None,
-            name=get("member_full") or f"{last} ({party}-{state})",
-            first_name=first or None, last_name=last or None, party=party_memo[party],
-            state=state or None, position=pos, position_raw=raw))
+        positions.append({
+            "member_id": lis, "lis_id": lis if is_lis_id(lis) else None,
+            "name": full or f"{last} ({party}-{state})",
+            "first_name": first or None, "last_name": last or None, "party": party_memo[party],
+            "state": state or None, "position": pos, "position_raw": raw})
 
     count = root.find("count")
     counts = {"yea": int_or_none(_t(count, "yeas")), "nay": int_or_none(_t(count, "nays")),
