@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from itertools import chain, compress, repeat
-from operator import attrgetter, neg
+from operator import attrgetter, neg, not_
 from dataclasses import dataclass, field
 
 from tracker.diff.tree import Provision
@@ -152,6 +152,18 @@ class _Side:
             canon = self.vocab.setdefault
             s = self._sh[i] = shingles(list(map(canon, ws, ws)))
         return s
+
+    def sh_in(self, i: int, pool: set) -> set:
+        """``pool & self.sh(i)`` without keeping (or building) the whole shingle set of section ``i``
+        when it is not known yet: each shingle is looked up as it is made (``zip`` reuses the tuple of
+        a shingle not in ``pool``)."""
+        s = self._sh.get(i)
+        if s is not None:
+            return pool & s
+        ws = words(self.bodies[i])
+        if len(ws) < 3:
+            return pool & shingles(ws)
+        return pool.intersection(zip(ws, ws[1:], ws[2:]))
 
     def hw(self, i: int) -> set[str]:
         s = self._hw.get(i)
@@ -389,6 +401,8 @@ CARRY_HEADER_MIN = 5  # ... and at least this many (House sec. 1 "Short title" s
 CARRY_HEADER_CONTAIN = 0.25  # or this share of all its shingles (short appropriations are mostly boilerplate)
 CARRY_HEADER_SHINGLES = 10  # ... and at least this many
 CARRY_CANDIDATES = 24  # sections of the other version judged per unpaired section (by raw hits)
+_IDENTICAL = frozenset(("exact", "text"))  # alignment methods that pair identical bodies
+_METHOD = attrgetter("method")
 
 
 @dataclass(slots=True)
@@ -425,90 +439,109 @@ def carried(al: Alignment) -> list[Carry]:
     of both versions together (boilerplate such as "in addition to amounts otherwise available" is in
     dozens), not counting sections whose text is the same in both versions (they can neither give nor
     receive text). An unpaired section with at least ``CARRY_MIN`` of them, ``CARRY_SHARE`` of which sit in
-    one section of the other version, was carried there. Cost: the shingles of the sections stage 4
-    did not need, one set intersection per section, and a pass over the unpaired sections' shingles
-    (~20-30 ms on H.R. 1)."""
+    one section of the other version, was carried there. Cost: one lookup of each shingle of the
+    changed paired sections in the unpaired sections' pools (their whole shingle sets are not built),
+    one set intersection per section, and a pass over the unpaired sections' shingles (~75 ms on
+    H.R. 1 eh -> eas, ~5 ms on the bench's generated pair)."""
     if al.sides is None or not (al.removed or al.added):
         return []
     o, n = al.sides
     rem, add = al.removed, al.added
+    pairs = al.pairs
     # document frequency of the unpaired sections' shingles over every section of both versions,
     # counted in C. The unpaired sections themselves are counted while the two pools are built (each
     # holder after the first on its side), instead of sending each whole section through the counter
     # again (~40% of this step on H.R. 1); a shingle in both pools has one uncounted holder per side.
     df: Counter = Counter()
+    # shingles of each candidate section, per side: all of an unpaired section's; of a changed paired
+    # section only those in the pools (the only ones any test below looks at: every set they meet is
+    # made of an unpaired section's shingles)
+    sh_o: dict[int, set] = {}
+    sh_n: dict[int, set] = {}
     pool_o: set = set()  # shingles of the unpaired old sections
     for i in rem:
-        sh = o.sh(i)
+        sh = sh_o[i] = o.sh(i)
         df.update(pool_o & sh)
         pool_o |= sh
     pool_n: set = set()
     for j in add:
-        sh = n.sh(j)
+        sh = sh_n[j] = n.sh(j)
         df.update(pool_n & sh)
         pool_n |= sh
-    pool = pool_o | pool_n
     # Sections whose text is the same in both versions (paired with an identical body) neither gave nor
     # received text: they are left out of the counts and of the candidates.
     # Likewise a paired section whose length changed by fewer than CARRY_MIN words: receiving (or
     # giving away) a provision with CARRY_MIN distinctive shingles makes a section that much longer (or
     # shorter). On a bill amended in a few places that is most of it: their shingles are never computed.
-    same_o, same_n = set(), set()
-    for p in al.pairs:
-        if p.method in ("exact", "text"):  # paired on an identical body
-            same_o.add(p.old)
-            same_n.add(p.new)
-            continue
-        a, b = o.bodies[p.old], n.bodies[p.new]
-        if a == b or abs(a.count(" ") - b.count(" ")) < CARRY_MIN:
-            same_o.add(p.old)
-            same_n.add(p.new)
-    skip_o, skip_n = same_o | set(rem), same_n | set(add)
-    cand_o = [k for k in range(len(o.sections)) if k not in same_o]  # unpaired + changed paired
-    cand_n = [k for k in range(len(n.sections)) if k not in same_n]
+    # Only the pairs not matched on an identical body are looked at (selected in C).
+    chg_o: list[int] = []  # paired sections that may have given or received text
+    chg_n: list[int] = []
+    ob, nb = o.bodies, n.bodies
+    for p in compress(pairs, map(not_, map(_IDENTICAL.__contains__, map(_METHOD, pairs)))):
+        a, b = ob[p.old], nb[p.new]
+        if a != b and abs(a.count(" ") - b.count(" ")) >= CARRY_MIN:
+            chg_o.append(p.old)
+            chg_n.append(p.new)
+    chg_o.sort()
+    chg_n.sort()
+    cand_o = sorted(chain(rem, chg_o))  # unpaired + changed paired
+    cand_n = sorted(chain(add, chg_n))
     # shingles already held by more than CARRY_DF unpaired sections are boilerplate whatever else holds
-    # them: not looked up in the paired sections
-    scan = pool - set(compress(df.keys(), map((CARRY_DF - 1).__lt__, df.values())))
-    for side, cands, skip in ((o, cand_o, skip_o), (n, cand_n, skip_n)):
-        for k in cands:
-            if k not in skip:
-                df.update(scan & side.sh(k))
-    both = pool_o & pool_n
+    # them: not counted in the paired sections
+    if chg_o or chg_n:
+        pool = pool_o | pool_n
+        big = set(compress(df.keys(), map((CARRY_DF - 1).__lt__, df.values())))
+        for side, chg, shs in ((o, chg_o, sh_o), (n, chg_n, sh_n)):
+            for k in chg:
+                got = shs[k] = side.sh_in(k, pool)
+                df.update(got - big if big and got else got)
+    # over: held by more than CARRY_DF sections (a shingle in both pools: by more than CARRY_DF - 1
+    # counted ones). Small sets: the pools are never copied
     over = set(compress(df.keys(), map((CARRY_DF - 1).__lt__, df.values())))
-    if both:
-        over |= set(compress(df.keys(), map((CARRY_DF - 2).__lt__, df.values()))) & both
+    two = set(compress(df.keys(), map((CARRY_DF - 2).__lt__, df.values())))
+    if two:
+        two &= pool_o
+        two &= pool_n
+        over |= two
     # headers of every provision of both versions (but the unchanged sections): an unpaired section
     # whose header is, elsewhere, only the header of one sub-provision of the other version (House 70112
     # "Office of the Principal Legal Advisor" -> paragraph (11) of Senate 100052) went there, if its
-    # wording agrees
+    # wording agrees. Each distinct raw header is normalised once; the counting is done in C.
     hcount: Counter = Counter()
-    subs: tuple[dict, dict] = ({}, {})
-    for x, (side, cands) in enumerate(((o, cand_o), (n, cand_n))):
-        hs = subs[x]
+    subs: list[dict] = []
+    memo: dict[str, str] = {}
+    for side, cands in ((o, cand_o), (n, cand_n)):
         secs = side.sections
+        raw: list[str] = []
+        loc: list[tuple] = []
         for k in cands:
-            sec = secs[k]
-            stack = list(sec.children)
-            hcount[side.head(k)] += 1
+            stack = list(secs[k].children)
             while stack:
                 p = stack.pop()
                 if p.header:
-                    h = norm_header(p.header)
-                    hcount[h] += 1
-                    hs[h] = (k, p)
+                    raw.append(p.header)
+                    loc.append((k, p))
                 if p.children:
                     stack.extend(p.children)
+        hcount.update(map(side.head, cands))
+        for x in raw:
+            if x not in memo:
+                memo[x] = norm_header(x)
+        normed = list(map(memo.__getitem__, raw))
+        hcount.update(normed)
+        subs.append(dict(zip(normed, loc)))  # last holder of each header (only a unique one is used)
     out: list[Carry] = []
-    for unpaired, side, other, mine, into, hs in ((rem, o, n, pool_o, True, subs[1]),
-                                                   (add, n, o, pool_n, False, subs[0])):
+    for unpaired, side, mine, into, hs, sh_me, sh_other in ((rem, o, pool_o, True, subs[1], sh_o, sh_n),
+                                                             (add, n, pool_n, False, subs[0], sh_n, sh_o)):
         if not unpaired:
             continue
-        mine = mine - over  # its distinctive shingles: held by at most CARRY_DF sections
+        if over:
+            mine = mine - over  # its distinctive shingles: held by at most CARRY_DF sections
         # distinctive shingle of an unpaired section -> the other version's sections holding it (most
         # are held by one: ``first`` is filled in C, only the others go through Python)
         holders: dict = {}
         for k in (cand_n if into else cand_o):
-            got = mine & other.sh(k)
+            got = mine & sh_other[k]
             if not got:
                 continue
             dup = holders.keys() & got
@@ -522,48 +555,64 @@ def carried(al: Alignment) -> list[Carry]:
         # other section -> its counterpart on this side: text the other section already had there is
         # no evidence that an unpaired section moved into (or out of) it (House 70116 shares its
         # wording with 70117, which still exists: deleting 70116 is not merging it into 70117)
-        partner = {(p.new if into else p.old): (p.old if into else p.new) for p in al.pairs}
+        partner = (dict(zip(map(_NEW, pairs), map(_OLD, pairs))) if into
+                   else dict(zip(map(_OLD, pairs), map(_NEW, pairs))))
 
         def informative(k: int, shingles_: set) -> set:
             """``shingles_`` without those other section ``k``'s counterpart on this side already had."""
             q = partner.get(k)
-            return shingles_ - side.sh(q) if q is not None else shingles_
+            return shingles_ - sh_me[q] if q is not None else shingles_
 
+        held_keys = holders.keys()
         for i in unpaired:
-            dist = side.sh(i) & mine
-            nd = len(dist)
-            hits = Counter(chain.from_iterable(map(get, dist, repeat((), nd))))
+            shi = sh_me[i]
+            # its distinctive shingles ``dist`` = ``shi & mine``; when ``over`` is the smaller set
+            # (most sections of a bill amended in a few places) only counted here, made when needed
+            if len(over) < len(shi):
+                dist = None
+                nd = len(shi) - len(over & shi) if over else len(shi)
+                # those held by a section of the other version (the smaller of the two is walked, in C)
+                common = held_keys & shi
+            else:
+                dist = shi & mine
+                nd = len(dist)
+                common = held_keys & dist
             h = side.head(i)
             sub = hs.get(h) if h and hcount[h] == 2 else None
             if sub is not None:
+                if dist is None:
+                    dist = shi & mine
                 k, p = sub
                 inf = informative(k, dist)
-                hk = len(inf & other.sh(k))
-                inf_all = informative(k, side.sh(i))
-                shared = len(inf_all & other.sh(k))
+                hk = len(inf & sh_other[k])
+                inf_all = informative(k, shi)
+                shared = len(inf_all & sh_other[k])
                 if (hk >= max(CARRY_HEADER_MIN, CARRY_HEADER_SHARE * len(inf))
                         or shared >= max(CARRY_HEADER_SHINGLES, CARRY_HEADER_CONTAIN * len(inf_all))):
                     share = max(hk / len(inf) if inf else 0.0, shared / len(inf_all))
                     out.append(Carry(kind, i, k, share, dist, target=p))
                     continue
-            if nd < CARRY_MIN or not hits:
+            if nd < CARRY_MIN or not common:
                 continue
+            hits = Counter(chain.from_iterable(map(get, common)))
             # candidates by raw hits (most first, then the lowest section index); each is judged on the
             # shingles its counterpart on this side did not have
             # a merge needs >= CARRY_SHARE * CARRY_MIN shingles in one section; a split into several
             # needs CARRY_SHARE of them held somewhere (checked in C first: usually far from it)
             need = CARRY_SHARE * CARRY_MIN
-            split = into and len(dist & holders.keys()) >= CARRY_SHARE * nd
+            split = into and len(common) >= CARRY_SHARE * nd
             floor = min(need, max(CARRY_PART * nd, CARRY_MIN_PART)) if split else need
             if max(hits.values()) < floor:
                 continue
+            if dist is None:
+                dist = shi & mine
             ranked = sorted(zip(map(neg, hits.values()), hits.keys()))
             got = []
             for c, k in ranked[:CARRY_CANDIDATES]:
                 if -c < floor:
                     break
                 inf = informative(k, dist)
-                g = inf & other.sh(k)
+                g = inf & sh_other[k]
                 got.append((len(g) / len(inf) if len(inf) >= CARRY_MIN else 0.0, len(g), k, g))
             if not got:
                 continue
