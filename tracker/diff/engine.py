@@ -521,10 +521,7 @@ def _diff_versions(old: BillText, new: BillText) -> DiffResult:
         _compare(a, b, acc, top=True, keys=keys)
         sub_comparisons += acc.comparisons
         word_diffs += 1
-        sim = acc.same / acc.total if acc.total else 0.0
-        sim = max(0.0, min(1.0, sim))
-        if sim >= 1.0:
-            sim = 0.9999
+        sim = _similarity(acc)
         ch = Change("moved" if was_moved else "modified", a, b, sim, _dedupe(acc.numbers), acc.details)
         (moved if was_moved else modified).append((p.new, ch))
     modified.sort(key=_first)
@@ -607,12 +604,12 @@ def _carried_change(c: Carry, o: list[Provision], n: list[Provision], keys: "_Ke
     else:
         note = f"the new Sec. {b.enum} ({b.header}) came from here: {pct}% of its distinctive wording"
     details = [_detail("moved", host, note)]
-    if (b if c.kind == "merged_into" else a) is not other_sec:
+    if host is not other_sec:
         # one sub-provision of the other section holds it: compare the two like an aligned pair
         info["compared"] = True
         acc = _Acc()
         _compare(a, b, acc, top=True, keys=keys)
-        sim = max(0.0, min(0.9999, acc.same / acc.total)) if acc.total else 0.0
+        sim = _similarity(acc)
         # numbers are paired by position inside the word diff: across a restructured text (House
         # 10101(c) -> Senate 10303 at 0.08, a new "(a) In general" level) the pairs are wrong
         # ("2014" -> "2023" of two different amendments); they are not reported
@@ -620,6 +617,12 @@ def _carried_change(c: Carry, o: list[Provision], n: list[Provision], keys: "_Ke
         return Change("moved", a, b, sim, nums, details + acc.details, info)
     info["compared"] = False
     return Change("moved", a, b, c.share, [], details, info)
+
+
+def _similarity(acc: _Acc) -> float:
+    """Share of tokens unchanged over a compared pair, below 1 (the pair differs somewhere)."""
+    sim = max(0.0, min(1.0, acc.same / acc.total)) if acc.total else 0.0
+    return 0.9999 if sim >= 1.0 else sim
 
 
 def _first(x: tuple) -> int:
