@@ -16,6 +16,10 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
+from functools import lru_cache
+from itertools import compress, repeat
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import text
@@ -38,42 +42,6 @@ def _resolver(ctx: Any) -> Resolver:
         if cache is not None:
             cache["member_resolver"] = r
     return r
-
-
-def resolve_positions(item: VoteItem, resolver: Resolver) -> list[tuple[str, str | None]]:
-    """(member_id, bioguide or None) per position, in order."""
-    out: list[tuple[str, str | None]] = []
-    chamber = "senate" if item.chamber == "s" else "house"
-    is_bioguide = ids.is_bioguide
-    for p in item.positions:
-        bio = p.bioguide_id
-        if bio and is_bioguide(bio):
-            pass  # the Clerk's name-id is the bioguide id: authoritative
-        else:
-            name = " ".join(x for x in (p.first_name, p.last_name) if x) or p.name
-            bio = resolver.resolve(lis=p.lis_id, name=name, state=p.state, chamber=chamber, party=p.party)
-        out.append((bio or p.member_id, bio))
-    return out
-
-
-def against_party(positions: list[tuple[str, str | None, str]]) -> list[str]:
-    """Member ids whose decisive position differs from their party's majority.
-
-    ``positions`` = (member_id, party, position). Present / Not Voting are not decisive; a party
-    split evenly has no majority (nobody is "against" it).
-    """
-    tallies: dict[str, dict[str, int]] = {}
-    for _, party, pos in positions:
-        if party and pos not in _DECISIVE_SKIP:
-            t = tallies.setdefault(party, {})
-            t[pos] = t.get(pos, 0) + 1
-    majority: dict[str, str] = {}
-    for party, t in tallies.items():
-        ranked = sorted(t.items(), key=lambda kv: -kv[1])
-        if len(ranked) == 1 or ranked[0][1] > ranked[1][1]:
-            majority[party] = ranked[0][0]
-    return sorted(mid for mid, party, pos in positions
-                  if party in majority and pos not in _DECISIVE_SKIP and pos != majority[party])
 
 
 def _measure(item: VoteItem) -> str | None:
@@ -164,7 +132,12 @@ def vote_title(item: VoteItem) -> str:
 
 
 def _positions_hash(pairs: list[tuple[str, str]]) -> str:
-    return hashlib.sha1("".join(f"{mid}={pos};" for mid, pos in sorted(pairs)).encode()).hexdigest()
+    pairs = sorted(pairs)
+    try:  # "".join(f"{mid}={pos};" ...), joined in C (ids and positions are strings)
+        text_ = ";".join(map("=".join, pairs)) + ";" if pairs else ""
+    except TypeError:
+        text_ = "".join(f"{mid}={pos};" for mid, pos in pairs)
+    return hashlib.sha1(text_.encode()).hexdigest()
 
 
 def _official_exists(ctx: Any, vote_id: str) -> bool:
@@ -178,33 +151,87 @@ def _official_exists(ctx: Any, vote_id: str) -> bool:
     return (data or {}).get("source") in ("lis", "clerk")
 
 
+# The fields of a position the importer reads, as columns (one C-level pass over the models).
+_POSITION_FIELDS = attrgetter("member_id", "bioguide_id", "lis_id", "name", "first_name", "last_name", "party",
+                              "state", "position", "position_raw")
+# ids.is_bioguide, remembered: the same few hundred House name-ids come back in every roll call.
+_is_bioguide = lru_cache(maxsize=8192)(ids.is_bioguide)
+
+
+def _resolve_columns(source_ids: tuple, bioguides: tuple, lis_ids: tuple, names: tuple, firsts: tuple,
+                     lasts: tuple, parties: tuple, states: tuple, chamber: str,
+                     resolver: Resolver) -> tuple[list[str], list[str | None]]:
+    """(member id, bioguide id or None) per position, from the position columns: a House name-id is
+    the bioguide id (authoritative); anything else is resolved (LIS id, then name, state, party)."""
+    if all(map(_is_bioguide, bioguides)):
+        # A House roll call: every name-id is a bioguide id (authoritative), nothing to look up.
+        return list(bioguides), list(bioguides)
+    resolve = resolver.resolve
+    is_bioguide = _is_bioguide
+    mids: list[str] = []
+    bios: list[str | None] = []
+    for mid, bio, lis, name, first, last, party, state in zip(source_ids, bioguides, lis_ids, names, firsts, lasts,
+                                                              parties, states):
+        if not (bio and is_bioguide(bio)):
+            # " ".join(x for x in (first, last) if x) or name, without the generator
+            bio = resolve(lis=lis, name=f"{first} {last}" if first and last else first or last or name, state=state,
+                          chamber=chamber, party=party)
+        mids.append(bio or mid)
+        bios.append(bio)
+    return mids, bios
+
+
+def _breakdown_and_against(member_ids: list[str], parties: tuple, positions: tuple
+                           ) -> tuple[dict[str, dict[str, int]], list[str]]:
+    """``item.party_breakdown()`` and the members who voted against their party's majority, from
+    the (member, party, position) columns and one count of the (party, position) pairs: the same
+    dicts as ``party_breakdown()``, in the same order (first appearance). Present / Not Voting are not
+    decisive; a party split evenly has no majority (nobody is "against" it)."""
+    pairs = Counter(zip(parties, positions))
+    breakdown: dict[str, dict[str, int]] = {}
+    tallies: dict[str, dict[str, int]] = {}
+    for (party, pos), k in pairs.items():
+        d = breakdown.setdefault(party or "?", {})
+        d[pos] = d.get(pos, 0) + k
+        if party and pos not in _DECISIVE_SKIP:
+            t = tallies.setdefault(party, {})
+            t[pos] = t.get(pos, 0) + k
+    majority: dict[str, str] = {}
+    for party, t in tallies.items():
+        ranked = sorted(t.items(), key=lambda kv: -kv[1])
+        if len(ranked) == 1 or ranked[0][1] > ranked[1][1]:
+            majority[party] = ranked[0][0]
+    dissent = {pair for pair in pairs if pair[0] in majority and pair[1] not in _DECISIVE_SKIP
+               and pair[1] != majority[pair[0]]}
+    against = sorted(compress(member_ids, map(dissent.__contains__, zip(parties, positions)))) if dissent else []
+    return breakdown, against
+
+
 def import_vote(item: VoteItem, ctx: Any) -> list[Any]:
     if item.source == "openstates" and _official_exists(ctx, item.vote_id):
         return []  # the official roll call is richer (tie-breaker, names): keep it
     resolver = _resolver(ctx)
-    resolved = resolve_positions(item, resolver)
-    if len({mid for mid, _ in resolved}) != len(resolved):
+    # Position columns in one pass; the per-position work below runs on them (mostly in C):
+    # member resolution, party breakdown, members against their party, the positions hash.
+    n = len(item.positions)
+    cols = tuple(zip(*map(_POSITION_FIELDS, item.positions))) if n else ((),) * 10
+    source_ids, bioguides, lis_ids, names, firsts, lasts, parties, states, poss, raws = cols
+    member_ids, bios = _resolve_columns(source_ids, bioguides, lis_ids, names, firsts, lasts, parties, states,
+                                        "senate" if item.chamber == "s" else "house", resolver)
+    if len(set(member_ids)) != n:
         # Two source ids resolving to one member would collide on the key: keep the source ids then.
         seen: dict[str, int] = {}
-        for mid, _ in resolved:
+        for mid in member_ids:
             seen[mid] = seen.get(mid, 0) + 1
-        resolved = [(mid, bio) if seen[mid] == 1 else (p.member_id, None)
-                    for (mid, bio), p in zip(resolved, item.positions)]
-    # One pass: the event's member links, the position rows, (member, party, position) triples.
+        resolved = [(mid, bio) if seen[mid] == 1 else (src, None)
+                    for mid, bio, src in zip(member_ids, bios, source_ids)]
+        member_ids = [mid for mid, _ in resolved]
+        bios = [bio for _, bio in resolved]
+    # The event's member links, the position rows, the members left unresolved.
     vid = item.vote_id
-    member_ids: list[str] = []
-    triples: list[tuple[str, str | None, str]] = []
-    pos_rows: list[tuple] = []
-    unresolved: list[str] = []
-    for (mid, bio), p in zip(resolved, item.positions):
-        party, pos = p.party, p.position
-        member_ids.append(mid)
-        triples.append((mid, party, pos))
-        pos_rows.append((vid, mid, bio, p.lis_id, p.name, party, p.state, pos, p.position_raw))
-        if bio is None:
-            unresolved.append(p.member_id)
-    unresolved.sort()
-    against = against_party(triples)
+    pos_rows = list(zip(repeat(vid, n), member_ids, bios, lis_ids, names, parties, states, poss, raws))
+    unresolved = sorted([src for src, bio in zip(source_ids, bios) if bio is None]) if None in bios else []
+    breakdown, against = _breakdown_and_against(member_ids, parties, poss)
     title = vote_title(item)
     data = {
         "vote_id": item.vote_id, "chamber": item.chamber, "congress": item.congress, "session": item.session,
@@ -212,8 +239,8 @@ def import_vote(item: VoteItem, ctx: Any) -> list[Any]:
         "bill_id": item.bill_id, "amendment": item.amendment, "document": item.document,
         "counts": item.counts, "tie_breaker": item.tie_breaker, "election": item.election,
         "vacant_seats": item.vacant_seats,
-        "party_breakdown": item.party_breakdown(), "against_party": against, "unresolved": unresolved,
-        "positions_hash": _positions_hash([(m, pos) for m, _, pos in triples]),
+        "party_breakdown": breakdown, "against_party": against, "unresolved": unresolved,
+        "positions_hash": _positions_hash(list(zip(member_ids, poss))),
     }
     event = EventRecord(kind="vote.recorded", key=f"vote:{item.vote_id}", title=title, occurred_at=item.occurred_at,
                         bill_id=item.bill_id, member_ids=member_ids, source_url=item.source_url, data=data)
