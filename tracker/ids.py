@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 BILL_TYPES: tuple[str, ...] = ("hr", "s", "hres", "sres", "hjres", "sjres", "hconres", "sconres")
 
@@ -216,12 +217,23 @@ def parse_vote_id(value: str) -> VoteId:
     return VoteId(m.group(1), int(m.group(2)), int(m.group(3)), int(m.group(4)))
 
 
+# Remembered: the same few hundred member ids come back in every roll call (435 per House vote).
+@lru_cache(maxsize=8192)
+def _bioguide_shape(value: str) -> bool:
+    return bool(_BIOGUIDE_RE.match(value))
+
+
+@lru_cache(maxsize=4096)
+def _lis_shape(value: str) -> bool:
+    return bool(_LIS_RE.match(value))
+
+
 def is_bioguide(value: str) -> bool:
-    return isinstance(value, str) and bool(_BIOGUIDE_RE.match(value))
+    return isinstance(value, str) and _bioguide_shape(value)
 
 
 def is_lis_id(value: str) -> bool:
-    return isinstance(value, str) and bool(_LIS_RE.match(value))
+    return isinstance(value, str) and _lis_shape(value)
 
 
 def member_id(value: str) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from functools import lru_cache
 from itertools import compress, repeat
 from operator import attrgetter
 from typing import Any
@@ -154,8 +153,6 @@ def _official_exists(ctx: Any, vote_id: str) -> bool:
 # The fields of a position the importer reads, as columns (one C-level pass over the models).
 _POSITION_FIELDS = attrgetter("member_id", "bioguide_id", "lis_id", "name", "first_name", "last_name", "party",
                               "state", "position", "position_raw")
-# ids.is_bioguide, remembered: the same few hundred House name-ids come back in every roll call.
-_is_bioguide = lru_cache(maxsize=8192)(ids.is_bioguide)
 
 
 def _resolve_columns(source_ids: tuple, bioguides: tuple, lis_ids: tuple, names: tuple, firsts: tuple,
@@ -163,11 +160,11 @@ def _resolve_columns(source_ids: tuple, bioguides: tuple, lis_ids: tuple, names:
                      resolver: Resolver) -> tuple[list[str], list[str | None]]:
     """(member id, bioguide id or None) per position, from the position columns: a House name-id is
     the bioguide id (authoritative); anything else is resolved (LIS id, then name, state, party)."""
-    if all(map(_is_bioguide, bioguides)):
+    if all(map(ids.is_bioguide, bioguides)):
         # A House roll call: every name-id is a bioguide id (authoritative), nothing to look up.
         return list(bioguides), list(bioguides)
     resolve = resolver.resolve
-    is_bioguide = _is_bioguide
+    is_bioguide = ids.is_bioguide
     mids: list[str] = []
     bios: list[str | None] = []
     for mid, bio, lis, name, first, last, party, state in zip(source_ids, bioguides, lis_ids, names, firsts, lasts,

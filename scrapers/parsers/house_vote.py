@@ -17,7 +17,6 @@ Quirks handled:
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from lxml import etree
 
@@ -31,9 +30,6 @@ from tracker.xmlsafe import parse_xml
 KIND = "house_vote"
 PRIORITY = 20
 
-
-# ids.is_bioguide, remembered: the same few hundred name-ids come back in every roll call.
-_is_bioguide = lru_cache(maxsize=4096)(ids.is_bioguide)
 
 
 class HouseVoteError(ValueError):
@@ -90,7 +86,7 @@ def parse(body: bytes, url: str | None) -> list[VoteItem]:
     positions: list[dict] = []
     votes_memo: dict[str | None, tuple[str, str]] = {}  # <vote> text -> (raw, position): a handful per roll call
     party_memo: dict[str | None, str | None] = {}
-    is_bioguide = _is_bioguide
+    is_bioguide = ids.is_bioguide
     for rv in data.iterchildren("recorded-vote"):
         # The usual shape, <legislator/><vote/>, read by index (435 of them per roll call);
         # otherwise the last <legislator> and the last <vote> among the children.

@@ -16,7 +16,6 @@ Quirks handled:
 
 from __future__ import annotations
 
-from functools import lru_cache
 
 from lxml import etree
 
@@ -44,9 +43,6 @@ def vote_url(congress: int, session: int, number: int) -> str:
     return (f"https://www.senate.gov/legislative/LIS/roll_call_votes/vote{congress}{session}/"
             f"vote_{congress}_{session}_{number:05d}.xml")
 
-
-# ids.is_lis_id, remembered: the same hundred senators come back in every roll call.
-_is_lis_id = lru_cache(maxsize=4096)(ids.is_lis_id)
 
 
 def _t(el: etree._Element | None, path: str) -> str:
@@ -89,7 +85,7 @@ def parse(body: bytes, url: str | None) -> list[VoteItem]:
     pos_memo: dict[str, str] = {}
     party_memo: dict[str, str | None] = {}
     short: dict[str | None, str] = {}  # party / state / vote_cast text -> normalised (a few values per vote)
-    is_lis_id = _is_lis_id
+    is_lis_id = ids.is_lis_id
     for m in members_el.iterfind("member"):
         # One pass over the member's children (the first of each tag, as find() would give);
         # texts are normalised below, only those read.
