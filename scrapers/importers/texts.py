@@ -109,8 +109,8 @@ def _title(bill_id: str, to_code: str, change: dict) -> str:
 
 def _carried_title(head: str, rel: str, change: dict) -> str:
     """Title of a section merged into / split out of / split into other sections (see
-    tracker.diff.align.carried): "H.R. 1 Senate amendment: Sec. 70110 (Funding ...) merged into Sec.
-    100052(9) (287(g) agreements); $650,000,000 not in the new text"."""
+    tracker.diff.align.carried): "H.R. 1 as amended by the Senate: Sec. 70110 (Funding ...) merged into
+    Sec. 100052(9) (287(g) agreements)", then up to three number changes as in other titles."""
     o, n = change.get("old") or {}, change.get("new") or {}
 
     def named(ref: dict) -> str:

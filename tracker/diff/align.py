@@ -432,14 +432,18 @@ def carried(al: Alignment) -> list[Carry]:
     section it carved out of a bigger one as *added*; both are wrong for a reader ("the Senate dropped
     the $650M for 287(g) agreements" when the Senate moved it into its ICE appropriation). Measured on
     H.R. 1 eh -> eas: House 80172 "Offshore commingling" is subsection (c) of Senate 50102, House
-    70110 "Funding section 287(g)..." is paragraph (3) of Senate 100052, and the Senate's sections
+    70110 "Funding section 287(g)..." is paragraph (9) of Senate 100052, and the Senate's sections
     10301-10314 on commodity programs were subsections of House 10101 "Safety net".
 
     A section's *distinctive* shingles are its word 3-shingles found in at most ``CARRY_DF`` sections
     of both versions together (boilerplate such as "in addition to amounts otherwise available" is in
     dozens), not counting sections whose text is the same in both versions (they can neither give nor
     receive text). An unpaired section with at least ``CARRY_MIN`` of them, ``CARRY_SHARE`` of which sit in
-    one section of the other version, was carried there. Cost: one lookup of each shingle of the
+    one section of the other version, was carried there; only wording that section did not already
+    have from its own counterpart counts. Weaker evidence is enough when the unpaired section's header
+    is, elsewhere, only the header of one sub-provision of the other section; an unpaired old section
+    spread over several new sections is "split_into" them. Paired sections whose length changed by
+    fewer than ``CARRY_MIN`` words are not candidates. Cost: one lookup of each shingle of the
     changed paired sections in the unpaired sections' pools (their whole shingle sets are not built),
     one set intersection per section, and a pass over the unpaired sections' shingles (~75 ms on
     H.R. 1 eh -> eas, ~5 ms on the bench's generated pair)."""
