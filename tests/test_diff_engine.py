@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tracker.diff import diff_versions, extract_numbers, parse_bill_text
+from tracker.diff.numbers import pair_numbers, tokenize
 
 OWN = Path(__file__).parent / "fixtures" / "bill_text"
 
@@ -199,3 +200,61 @@ def test_subsection_split_out_as_a_section_is_a_move_and_a_real_removal_stays_re
     assert c.numbers == [("$5,000", "$7,500")]
     assert [x.old.enum for x in res.changes if x.change == "removed"] == ["102"]
     assert not [x for x in res.changes if x.change == "added"]
+
+
+_LOAN = ("For any period of instruction beginning on or after {d} student shall not be eligible to receive a "
+         "Federal Direct Stafford loan under this part.")
+_OLD_A = _LOAN.format(d="July 1, 2026\u2014 (i) an undergraduate")
+_NEW_A = _LOAN.format(d="July 1, 2012, a graduate or professional")
+_OLD_2012 = "Existing law applies on or after July 1, 2012, to a graduate student."
+_NEW_2026 = "Parent loans end on or after July 1, 2026, for every dependent student."
+
+
+@pytest.mark.parametrize("old_b, new_b, expected", [
+    # (a) holds two provisions in one replaced stretch: different words next to the dates, and each date
+    # is in both versions of the section (existing law from 2012 quoted, 2026 kept elsewhere); (b) too,
+    # though the comma after its dates is shared
+    (_OLD_2012, _NEW_2026, []),
+    # July 1, 2012 is new to the section: a changed date
+    ("Existing law applies to a graduate student.", _NEW_2026, [("July 1, 2026", "July 1, 2012")]),
+    # July 1, 2026 is gone from the new section: a changed date
+    (_OLD_2012, "Parent loans end for every dependent student.", [("July 1, 2026", "July 1, 2012")]),
+])
+def test_number_pair_needs_the_same_wording_or_a_figure_that_changed(old_b, new_b, expected):
+    old = _bill(_sec("101", "Loan limits", _sub("a", "Loans", _OLD_A) + _sub("b", "Other", old_b)))
+    new = _bill(_sec("101", "Loan limits", _sub("a", "Loans", _NEW_A) + _sub("b", "Other", new_b)))
+    res = diff_versions(parse_bill_text(old), parse_bill_text(new))
+    (c,) = res.changes
+    assert c.change == "modified"
+    assert c.numbers == expected
+
+
+def test_number_pair_with_the_same_wording_is_kept_when_both_figures_are_elsewhere():
+    """An amount both versions also hold elsewhere is still a change where the words around it agree;
+    a figure next to the unchanged text agrees with words added on the other side."""
+    a = tokenize("(1) $500 for orchards; (2) $900 for vineyards; for fiscal years 2025 through 2034, "
+                 "5 percent")
+    b = tokenize("(1) $900 for orchards; (2) $500 for vineyards; for each of fiscal years 2025 through 2033, "
+                 "5 percent")
+    both = lambda: (" ".join(a), " ".join(b))  # noqa: E731
+    i, j = a.index("$500"), b.index("$900")
+    assert pair_numbers(a, i, i + 1, b, j, j + 1, both) == [("$500", "$900")]
+    i, j = a.index("fiscal years 2025 through 2034"), b.index("each")
+    assert pair_numbers(a, i, i + 1, b, j, j + 3, both) == [("fiscal years 2025 through 2034",
+                                                             "fiscal years 2025 through 2033")]
+
+
+def test_number_pair_with_different_words_next_to_it_and_both_figures_kept_is_dropped():
+    both = lambda: ("July 1, 2012 July 1, 2026", "July 1, 2026 July 1, 2012")  # noqa: E731
+    a = tokenize("after July 1, 2026\u2014 (i) an undergraduate student")
+    b = tokenize("after July 1, 2012, a graduate or professional student")
+    assert pair_numbers(a, 1, 8, b, 1, 7, both) == []
+    assert pair_numbers(a, 1, 8, b, 1, 7) == [("July 1, 2026", "July 1, 2012")]  # no scope: position only
+    assert pair_numbers(a, 1, 8, b, 1, 7, lambda: ("", "")) == [("July 1, 2026", "July 1, 2012")]
+    # a comma both versions have right after the dates: the words after it still differ
+    a = tokenize("after July 1, 2026, an undergraduate student")
+    b = tokenize("after July 1, 2012, a graduate student")
+    assert pair_numbers(a, 1, 2, b, 1, 2, both) == []
+    # the same words next to the dates: a changed date, wherever else the two dates are
+    b = tokenize("after July 1, 2012, an undergraduate student")
+    assert pair_numbers(a, 1, 2, b, 1, 2, both) == [("July 1, 2026", "July 1, 2012")]

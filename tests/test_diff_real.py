@@ -229,6 +229,30 @@ def test_number_pairs_are_amounts_not_paragraph_numbers():
                         and c.old.enum not in ("110109",)), (c.old.enum, a, b)
 
 
+def test_number_pair_of_two_provisions_in_one_stretch_is_not_a_change():
+    """House 30011(a)(1) "on or after July 1, 2026\u2014 (i) an undergraduate student shall not ..." and
+    Senate 81001(1)(B) "on or after July 1, 2012, a graduate or professional student shall not ..." (existing
+    law the Senate quoted) fall in one short replaced stretch: the words next to the two dates differ
+    ("undergraduate" / "graduate") and both dates are in both sections (July 1, 2026 is still in 81001,
+    July 1, 2012 was already in 30011), so "July 1, 2026 -> July 1, 2012" is not reported. The same shape
+    where the House date is gone from the Senate section, and a figure both versions hold elsewhere but
+    with the same words around it, are still changes."""
+    for new in ("eas", "enr"):
+        res = diff("eh", new)
+        c = find(res, old_enum="30011")
+        assert c.new.enum == "81001"
+        assert ("July 1, 2026", "July 1, 2012") not in c.numbers, new
+        assert c.numbers == []
+        # "on or after July 1, 2025, a monthly payment amount described" -> "on or after July 1, 2027
+        # that are described": the context differs too, but July 1, 2025 is gone from Senate 82003
+        assert find(res, old_enum="30023").numbers == [("July 1, 2025", "July 1, 2027")]
+        # "(27) $500,000,000 for the expansion ..." -> "$1,000,000,000 for the expansion ...": both amounts
+        # are elsewhere in both versions of sec. 20005, the words around them are the same
+        assert ("$500,000,000", "$1,000,000,000") in find(res, old_enum="20005").numbers
+        assert find(res, old_enum="110109").numbers[0] == ("$5,000", "$1,700")  # a 30-token stretch
+        assert sum(len(x.numbers) for x in res.changes) == 82  # was 83: only the 30011 pair is gone
+
+
 def test_eh_enr_matches_eh_eas():
     assert diff("eh", "enr").summary == diff("eh", "eas").summary
 

@@ -424,9 +424,18 @@ def _compare(a: Provision, b: Provision, acc: _Acc, top: bool = False, keys: "_K
         rb, tb = keys.tokens(b, "text", False)
         ops = word_opcodes(ta, tb)
         _count(ops, len(ta), len(tb), acc)
+
+        def scope(a=a, b=b) -> tuple[str, str]:
+            # the enclosing sections: a figure of this provision may survive elsewhere in them
+            while a.parent is not None and a.kind != "section":
+                a = a.parent
+            while b.parent is not None and b.kind != "section":
+                b = b.parent
+            return keys.full(a, True), keys.full(b, False)
+
         for tag, i1, i2, j1, j2 in ops:
             if tag == "replace":
-                for x, y in pair_numbers(ta, i1, i2, tb, j1, j2):
+                for x, y in pair_numbers(ta, i1, i2, tb, j1, j2, scope):
                     acc.numbers.append((x, y))
         acc.details.append(_detail("modified", b, _excerpt_from_ops(ra, rb, ops)))
     else:

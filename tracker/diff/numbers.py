@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 _UNITS = (
@@ -104,7 +105,7 @@ def tokenize(text: str) -> list[str]:
     return TOKEN_RE.findall(text)
 
 
-def _span_numbers(tokens: list[str], i1: int, i2: int) -> list[tuple[str, str]]:
+def _span_numbers(tokens: list[str], i1: int, i2: int) -> list[tuple[int, str, str]]:
     out = []
     n = len(tokens)
     bare_ok = i2 - i1 <= _BARE_SPAN_MAX
@@ -125,29 +126,105 @@ def _span_numbers(tokens: list[str], i1: int, i2: int) -> list[tuple[str, str]]:
                 continue  # "section 1902", "Act of 2014", "paragraph 2"
             if k == "number" and not bare_ok:
                 continue
-        out.append((tokens[i], k))
+        out.append((i, tokens[i], k))
     return out
 
 
+_PUNCT_RE = re.compile(r"[^\w$]+")
+
+
+def _skip(tokens: list[str], k: int) -> bool:
+    """Not wording: punctuation, a designation "(i)", another figure."""
+    t = tokens[k]
+    return bool(_PUNCT_RE.fullmatch(t) or is_number_token(t)
+                or (0 < k < len(tokens) - 1 and tokens[k - 1] == "(" and tokens[k + 1] == ")"))
+
+
+def _neighbour(tokens: list[str], i: int, lo: int, hi: int, other: list[str], olo: int, ohi: int,
+               step: int) -> str | None:
+    """The nearest word next to the figure ``tokens[i]`` of the replaced stretch ``tokens[lo:hi]``
+    (step -1: before it, +1: after it), lower-cased; :func:`_skip` tokens are passed over. None when
+    the figure's neighbour is text both versions share: past the edge of the stretch, the tokens from
+    the edge on are the same as in ``other`` from the edge of its stretch ``other[olo:ohi]`` up to a
+    token other than punctuation (a comma both versions have right after the figure does not make the
+    different words after that comma shared)."""
+    k = i + step
+    while lo <= k < hi:
+        if not _skip(tokens, k):
+            return tokens[k].lower()
+        k += step
+    ok = ohi if step > 0 else olo - 1
+    n, on = len(tokens), len(other)
+    while 0 <= k < n:
+        if not (0 <= ok < on and other[ok] == tokens[k]):
+            break  # the shared text ends here (only punctuation of it was next to the figure)
+        if not _PUNCT_RE.fullmatch(tokens[k]):
+            return None
+        k += step
+        ok += step
+    else:
+        return None  # start or end of the text
+    while 0 <= k < n:
+        if not _skip(tokens, k):
+            return tokens[k].lower()
+        k += step
+    return None
+
+
+def same_context(old_tokens: list[str], i: int, i1: int, i2: int,
+                 new_tokens: list[str], j: int, j1: int, j2: int) -> bool:
+    """True when the figures ``old_tokens[i]`` and ``new_tokens[j]`` of the replaced stretches
+    ``[i1:i2]`` / ``[j1:j2]`` have the same wording next to them: on each side (before, after), the
+    nearest words (:func:`_neighbour`) are the same word, or either is text both versions share (the
+    other version's extra words there were added or removed next to the figure: "for fiscal years
+    2025 through 2034" -> "for each of fiscal years 2025 through 2033")."""
+    for step in (-1, 1):
+        a = _neighbour(old_tokens, i, i1, i2, new_tokens, j1, j2, step)
+        if a is None:
+            continue
+        b = _neighbour(new_tokens, j, j1, j2, old_tokens, i1, i2, step)
+        if b is not None and a != b:
+            return False
+    return True
+
+
 def pair_numbers(old_tokens: list[str], i1: int, i2: int,
-                 new_tokens: list[str], j1: int, j2: int) -> list[tuple[str, str]]:
+                 new_tokens: list[str], j1: int, j2: int,
+                 scope: Callable[[], tuple[str, str]] | None = None) -> list[tuple[str, str]]:
     """Pair the numbers of a replaced stretch ``old_tokens[i1:i2]`` -> ``new_tokens[j1:j2]``: same
-    kind, in order of appearance; equal values are not changes."""
+    kind, in order of appearance; equal values are not changes.
+
+    A pair is evidence of a changed figure when the words around the two figures agree
+    (:func:`same_context`), or when the old figure is gone from the new version or the new figure was
+    not in the old one.
+    ``scope`` returns the old and new texts a figure may survive in (the enclosing sections): a pair
+    whose context differs and whose two figures are both in both texts is two different provisions
+    that one replaced stretch happens to hold, not a change, and is not reported (House H.R. 1 sec.
+    30011 "on or after July 1, 2026\u2014 (i) an undergraduate student" vs Senate 81001 "on or after
+    July 1, 2012, a graduate or professional student", existing law the Senate quoted; July 1, 2026
+    is still in 81001 and July 1, 2012 was already in 30011)."""
     olds = _span_numbers(old_tokens, i1, i2)
     news = _span_numbers(new_tokens, j1, j2)
     if (i2 - i1 > _BARE_SPAN_MAX) != (j2 - j1 > _BARE_SPAN_MAX):
         # bare figures only when both stretches are short
-        olds = [x for x in olds if x[1] != "number"] if i2 - i1 <= _BARE_SPAN_MAX else olds
-        news = [x for x in news if x[1] != "number"] if j2 - j1 <= _BARE_SPAN_MAX else news
+        olds = [x for x in olds if x[2] != "number"] if i2 - i1 <= _BARE_SPAN_MAX else olds
+        news = [x for x in news if x[2] != "number"] if j2 - j1 <= _BARE_SPAN_MAX else news
     pairs: list[tuple[str, str]] = []
     if not olds or not news:
         return pairs
     used = [False] * len(news)
-    for ot, ok in olds:
-        for j, (nt, nk) in enumerate(news):
+    texts: tuple[set[str], set[str]] | None = None
+    for oi, ot, ok in olds:
+        for j, (nj, nt, nk) in enumerate(news):
             if not used[j] and nk == ok:
                 used[j] = True
                 if ot != nt:
+                    if scope is not None and not same_context(old_tokens, oi, i1, i2, new_tokens, nj, j1, j2):
+                        if texts is None:
+                            so, sn = scope()
+                            texts = (set(tokenize(so)), set(tokenize(sn)))
+                        if nt in texts[0] and ot in texts[1]:
+                            break  # both figures are in both versions: not a change of one figure
                     pairs.append((ot, nt))
                 break
     return pairs
