@@ -1,7 +1,8 @@
 """Bill-text parser and diff engine benchmarks (``python -m bench diff``).
 
-- ``diff_billtext_parse``: :func:`tracker.diff.parse_bill_text` vs BeautifulSoup (``lxml-xml``) extracting the
-  same (enum, header) of every bill section outside quoted blocks and tables of contents, on a ~2 MB
+- ``diff_billtext_parse``: :func:`tracker.diff.parse_bill_text` (its C walk where built) vs
+  BeautifulSoup (``lxml-xml``) extracting the same (enum, header) of every bill section outside
+  quoted blocks and tables of contents, on a ~2 MB
   generated H.R. 1-size bill (~1,100 sections, real GPO element names). Extra: a ~9 MB bill (NDAA size)
   must cost no more than 1.5x the time per MB of the 2 MB one. Extra (untimed): every section's text
   is checked against BeautifulSoup's text of the same section (same non-space characters).
@@ -179,7 +180,10 @@ def _linearity(res: Result) -> list[str]:
     growth = per_b / per_s
     note = (f"{mb_s:.1f}MB {len(_ours_parse(small))} sections: {per_s * 1e3:.0f}ms/MB; "
             f"{mb_b:.1f}MB {n_big} sections: {per_b * 1e3:.0f}ms/MB; growth {growth:.2f}x")
-    return ([note] + ([f"FAIL: time per MB grew {growth:.2f}x (> 1.5x)"] if growth > 1.5 else [])
+    from tracker.diff import tree
+
+    walk = "walk: C (tracker/diff/_ctree.c)" if tree._NATIVE is not None else "walk: pure Python (no C walk built)"
+    return ([note, walk] + ([f"FAIL: time per MB grew {growth:.2f}x (> 1.5x)"] if growth > 1.5 else [])
             + [_cpu_ratio(small)] + _text_check(small))
 
 

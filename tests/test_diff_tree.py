@@ -237,3 +237,134 @@ def test_unicode_spaces_and_newlines_normalised():
     s = bt.sections[0]
     assert (s.enum, s.header, s.text) == ("1", "Short title", "This Act may be cited as the \u201cWidget Act\u201d.")
     assert _tree_signature(bt) == _tree_signature(parse_bill_text(body, _reference=True))
+
+
+# ---------------------------------------------------------------------------------------- native walk
+#
+# tracker/diff/_ctree.c (optional, built by pip where a C compiler is present) must build exactly
+# the reference walk's tree, like the pure-Python fast walk.
+
+from tracker.diff import tree as _tree  # noqa: E402
+
+
+def _native_or_skip():
+    if _tree._NATIVE is None:
+        pytest.skip("the C walk tracker/diff/_ctree.c is not built here (or TRACKER_PURE_PYTHON is set)")
+
+
+def test_native_walk_is_built_where_a_compiler_is():
+    """CI installs with a compiler: a silently failed optional build would leave the slow walk."""
+    import os
+    import shutil
+
+    if os.environ.get("TRACKER_PURE_PYTHON"):
+        pytest.skip("TRACKER_PURE_PYTHON is set")
+    if not (shutil.which("cc") or shutil.which("gcc")):
+        pytest.skip("no C compiler on this machine: the pure-Python walk is the one installed")
+    assert _tree._NATIVE is not None, "tracker/diff/_ctree.c was not built by the install (pip install -e .)"
+
+
+def _three_ways(body: bytes):
+    native = parse_bill_text(body)
+    python = parse_bill_text(body, _native=False)
+    ref = parse_bill_text(body, _reference=True)
+    return native, python, ref
+
+
+@pytest.mark.parametrize("name", [
+    "BILLS-119hr1eh.xml", "BILLS-119hr1eas.xml", "BILLS-119hr1enr.xml",
+    "hr815_118/BILLS-118hr815ih.xml", "hr815_118/BILLS-118hr815eh.xml",
+])
+def test_native_walk_equals_reference_real(name):
+    _native_or_skip()
+    native, python, ref = _three_ways(real(name))
+    assert _tree_signature(native) == _tree_signature(ref) == _tree_signature(python)
+    assert native.root.text == ref.root.text
+    assert [s.full_text for s in native.sections] == [s.full_text for s in ref.sections]
+
+
+@pytest.mark.parametrize("name", ["BILLS-119hr9999ih.xml", "BILLS-119hr9999eh.xml", "BILLS-119hr9999eas.xml"])
+def test_native_walk_equals_reference_own(name):
+    _native_or_skip()
+    native, python, ref = _three_ways((OWN / name).read_bytes())
+    assert _tree_signature(native) == _tree_signature(ref) == _tree_signature(python)
+
+
+# Pieces of random documents: every rule of the walk (provisions, enum/header first-of, skipped,
+# transparent and text-like elements, unknown wrappers with and without provisions, quoted blocks
+# holding sections, <toc>, namespaced elements, CDATA, comments, processing
+# instructions, tabs/CR/LF/double spaces, Unicode spaces and curly quotes, enums ending in " .").
+_LEAF_TEXTS = ["plain words", "  padded\ttext\r\nover lines  ", "caf\u00e9 \u201cquoted\u201d", "a\u2002b\u00a0c",
+               "", " ", "5 .", "(a)", "x  y", "\u201c lead", "tail \u201d .", "$1,000,000", "&amp; more",
+               "<![CDATA[raw <cdata> & text]]>", "\u00e9\t\u00e9", "\u3000wide\u3000"]
+_PROV = ["section", "subsection", "paragraph", "subparagraph", "clause", "title", "subtitle", "part", "division"]
+_OTHER = ["text", "continuation-text", "quote", "term", "proviso", "toc", "pagebreak", "amendment-instruction",
+          "after-quoted-block", "table", "entry", "external-xref", "italic", "metadata", "form", "legis-comment",
+          "appropriations-small", "amendment-block", "list", "list-item", "header-in-text", "enum-in-header"]
+
+
+def _rand_node(rng, depth: int) -> str:
+    t = rng.random()
+    if depth <= 0 or t < 0.25:
+        return rng.choice(_LEAF_TEXTS)
+    if t < 0.30:
+        return "<!-- a comment -->" if rng.random() < 0.5 else "<?pi data?>"
+    if t < 0.33:
+        tag = rng.choice(["section", "text", "enum"])
+        return f'<x:{tag} xmlns:x="urn:x"><enum>9</enum>{rng.choice(_LEAF_TEXTS)}</x:{tag}>'
+    if t < 0.55:
+        tag = rng.choice(_PROV)
+    elif t < 0.62:
+        tag = rng.choice(["enum", "header"])
+    elif t < 0.68:
+        tag = "quoted-block"
+    else:
+        tag = rng.choice(_OTHER)
+    inner = "".join(_rand_node(rng, depth - 1) for _ in range(rng.randint(0, 4)))
+    if tag in _PROV and rng.random() < 0.8:
+        head = f"<enum>{rng.choice(_LEAF_TEXTS)}</enum>" if rng.random() < 0.85 else ""
+        head += f"<header>{rng.choice(_LEAF_TEXTS)}</header>" if rng.random() < 0.7 else ""
+        inner = head + inner
+    return f"<{tag}>{inner}</{tag}>{rng.choice(_LEAF_TEXTS) if rng.random() < 0.3 else ''}"
+
+
+def _rand_bill(seed: int) -> bytes:
+    import random
+
+    rng = random.Random(seed)
+    root = rng.choice(["bill", "resolution", "amendment-doc"])
+    body = "".join(_rand_node(rng, 5) for _ in range(rng.randint(2, 6)))
+    wrapper = {"bill": "legis-body", "resolution": "resolution-body", "amendment-doc": "amendment-block"}[root]
+    if root == "amendment-doc":
+        body = f"<engrossed-amendment-body><section><enum>1</enum>x</section><amendment><{wrapper}>{body}" \
+               f"</{wrapper}></amendment></engrossed-amendment-body>"
+    else:
+        body = f"<{wrapper}>{body}</{wrapper}>"
+    doctype = f'<!DOCTYPE {root} PUBLIC "-//US Congress//DTDs/bill.dtd//EN" "bill.dtd">' if rng.random() < 0.5 else ""
+    return (f'<?xml version="1.0" encoding="UTF-8"?>{doctype}<{root}><form><congress>119th CONGRESS</congress>'
+            f"<legis-num>H. R. {seed % 9000 + 1}</legis-num></form>{body}</{root}>").encode()
+
+
+def test_native_walk_equals_reference_on_random_documents():
+    _native_or_skip()
+    compared = 0
+    for seed in range(600):
+        body = _rand_bill(seed)
+        try:
+            ref = parse_bill_text(body, _reference=True)
+        except BillTextError:
+            with pytest.raises(BillTextError):
+                parse_bill_text(body)
+            continue
+        native, python = parse_bill_text(body), parse_bill_text(body, _native=False)
+        assert _tree_signature(native) == _tree_signature(ref), f"seed {seed}: {body[:300]!r}"
+        assert _tree_signature(python) == _tree_signature(ref), f"seed {seed}"
+        assert native.root.text == ref.root.text, f"seed {seed}"
+        compared += 1
+    assert compared > 450  # the generator makes mostly readable bills
+
+
+def test_native_walk_refuses_other_objects():
+    _native_or_skip()
+    with pytest.raises(TypeError):
+        _tree._NATIVE.fill("not an element")

@@ -19,6 +19,7 @@ Rules (see docs/diff-engine.md):
 from __future__ import annotations
 
 import gc
+import os
 import re
 from dataclasses import dataclass, field
 
@@ -562,6 +563,97 @@ def _fill_fast(el, prov: Provision, own: list[str], path: str, simple: bool) -> 
 
 
 # ----------------------------------------------------------------------------------------------
+# native walk: the optional C extension tracker/diff/_ctree.c
+#
+# The same walk as :func:`_fill_fast` over libxml2's nodes, without an lxml proxy object per element
+# (on an H.R. 1-size bill the proxies and their tag strings cost as much as libxml2's parse). It
+# returns plain tuples (kind, enum, header, own text, child tuples); :func:`_adopt` turns them into
+# Provisions here, so the rules for enums, paths and whitespace stay in this file. Used only when
+# built (``pip install`` compiles it where a C compiler is present; see setup.py) for the lxml and
+# libxml2 versions running; ``TRACKER_PURE_PYTHON=1`` turns it off. Tests check it builds exactly
+# the reference walk's tree.
+
+
+def _native_spec() -> list[tuple[str, int, int]]:
+    """(tag, class, wrapper) for every tag the walk treats specially; classes in :func:`_fill`'s
+    order of precedence (provision, enum/header, skipped, transparent, text), wrappers as
+    :func:`_flat` writes them."""
+    from tracker.diff import _ctree as c
+
+    out = []
+    for tag in sorted(PROVISION_KINDS | _SKIP | _TRANSPARENT | _TEXTLIKE | _BLOCK | {"quote", "term"}):
+        if tag in PROVISION_KINDS:
+            kind = c.K_PROV
+        elif tag == "enum":
+            kind = c.K_ENUM
+        elif tag == "header":
+            kind = c.K_HEADER
+        elif tag == "toc":
+            kind = c.K_TOC
+        elif tag in _SKIP:
+            kind = c.K_SKIP
+        elif tag in _TRANSPARENT:
+            kind = c.K_TRANSPARENT
+        elif tag in _TEXTLIKE:
+            kind = c.K_TEXTLIKE
+        else:
+            kind = c.K_OTHER
+        before, _ = _FLAT_WRAP.get(tag, _NO_WRAP)
+        wrap = {" ": c.W_BLOCK, "\u201c": c.W_QUOTE, " \u201c": c.W_QUOTED_BLOCK, "": c.W_NONE}[before]
+        out.append((tag, kind, wrap))
+    return out
+
+
+def _load_native():
+    """The configured C walk, or None (not built, other lxml/libxml2 versions, or turned off)."""
+    if os.environ.get("TRACKER_PURE_PYTHON"):
+        return None
+    try:
+        from tracker.diff import _ctree
+    except ImportError:
+        return None
+    from lxml import etree
+
+    if (_ctree.LXML_VERSION != etree.__version__
+            or _ctree.LIBXML_VERSION != ".".join(map(str, etree.LIBXML_COMPILED_VERSION))):
+        return None
+    _ctree.configure(etree._Element, _native_spec())
+    return _ctree
+
+
+_NATIVE = _load_native()
+
+
+def _adopt(kids: list[tuple], parent: Provision, parent_path: str) -> None:
+    """The C walk's provision tuples -> Provisions under ``parent`` (as :func:`_build_fast` builds
+    them). enum/header/own text come back cleaned when ASCII, raw otherwise (then :func:`_clean`)."""
+    for kind, enum, header, text, sub in kids:
+        if enum:
+            if not enum.isascii():
+                enum = _clean(enum)
+            if enum[-1:] == "." and enum[:1] != "(":
+                enum = enum[:-1]
+        else:
+            enum = ""
+        lab = _LABEL.get(kind)
+        if lab is None:
+            lab = enum or kind
+        elif enum:
+            lab = f"{lab} {enum}".strip()  # (as Provision.label: the enum may end in a space)
+        p = _object_new(Provision)
+        p.kind = kind
+        p.enum = enum
+        p.header = (header if header.isascii() else _clean(header)) if header else ""
+        p.path = path = parent_path + " > " + lab if parent_path else lab
+        p.text = (text if text.isascii() else _clean(text)) if text else ""
+        p.children = []
+        p.parent = parent
+        parent.children.append(p)
+        if sub:
+            _adopt(sub, p, path)
+
+
+# ----------------------------------------------------------------------------------------------
 # metadata
 
 
@@ -716,11 +808,13 @@ def _sections_of(root: Provision) -> list[Provision]:
     return out
 
 
-def parse_bill_text(body: bytes, url: str | None = None, *, _reference: bool = False) -> BillText:
+def parse_bill_text(body: bytes, url: str | None = None, *, _reference: bool = False,
+                    _native: bool = True) -> BillText:
     """Parse GPO bill-text XML into a :class:`BillText`. Raises :class:`BillTextError` (one line).
 
     ``_reference=True`` (tests only) builds the tree with the slow per-element Python walk that the
-    fast walk must reproduce exactly."""
+    fast walks must reproduce exactly; ``_native=False`` (tests only) uses the pure-Python fast walk
+    even where the C walk is built."""
     if isinstance(body, str):
         body = body.encode("utf-8")
     try:
@@ -760,9 +854,15 @@ def parse_bill_text(body: bytes, url: str | None = None, *, _reference: bool = F
         gc_was = gc.isenabled()
         gc.disable()
         try:
-            simple = _simple_whitespace(body, root)
-            for b in bodies:
-                _fill_fast(b, top, own, "", simple)
+            if _NATIVE is not None and _native:
+                for b in bodies:
+                    kids, text = _NATIVE.fill(b)
+                    _adopt(kids, top, "")
+                    own.append(text)  # (raw: cleaned below)
+            else:
+                simple = _simple_whitespace(body, root)
+                for b in bodies:
+                    _fill_fast(b, top, own, "", simple)
         finally:
             if gc_was:
                 gc.enable()
