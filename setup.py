@@ -1,9 +1,13 @@
-"""Build hook for the optional C speed-up ``tracker.diff._ctree`` (everything else is in pyproject.toml).
+"""Build hook for the optional C speed-ups (everything else is in pyproject.toml).
 
-The extension reads lxml's parsed tree directly (see tracker/diff/_ctree.c) and needs a C compiler
-and lxml's headers (``lxml.get_include()``; lxml is in the build requirements). It is optional: where
-it cannot be built (no compiler, e.g. a slim container image), the install goes on and
-``tracker.diff.tree`` uses its pure-Python walk, which builds the same trees, only slower.
+- ``tracker.diff._ctree``: the bill-text parser's walk over the parsed body (tracker/diff/_ctree.c);
+- ``tracker._xmlcols``: columns of repeated records, the members of a roll-call vote
+  (tracker/_xmlcols.c, used through ``tracker.xmlsafe.columns``).
+
+Both read lxml's parsed tree directly and need a C compiler and lxml's headers
+(``lxml.get_include()``; lxml is in the build requirements). They are optional: where they cannot be
+built (no compiler, e.g. a slim container image), the install goes on and the pure-Python code paths
+run, with the same results, only slower (``tracker.xmlsafe.native_module``).
 """
 
 from setuptools import Extension, setup
@@ -14,8 +18,9 @@ def _ext_modules() -> list[Extension]:
         import lxml
     except ImportError:  # lxml not installed in the build environment: pure Python only
         return []
-    return [Extension("tracker.diff._ctree", ["tracker/diff/_ctree.c"], include_dirs=lxml.get_include(),
-                      optional=True)]
+    return [Extension(name, [src], include_dirs=lxml.get_include(), optional=True)
+            for name, src in (("tracker.diff._ctree", "tracker/diff/_ctree.c"),
+                              ("tracker._xmlcols", "tracker/_xmlcols.c"))]
 
 
 setup(ext_modules=_ext_modules())

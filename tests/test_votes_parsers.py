@@ -236,3 +236,94 @@ def test_unusual_member_layouts_read_like_the_usual_ones():
     shuffled = "<member><!-- c -->" + "".join(reversed(fields)) + fields[0].replace(">", "> X ", 1) + "</member>"
     [sitem] = senate_vote.parse(sbody.replace(member, shuffled, 1).encode(), None)
     assert [p.model_dump() for p in sitem.positions] == [p.model_dump() for p in susual.positions]
+
+
+# --- the C columns reader (tracker/_xmlcols.c via tracker.xmlsafe.columns) vs the per-element loop --
+
+def _member_positions(body: bytes):
+    """(positions read through tracker.xmlsafe.columns, positions of the per-element loop, whether the
+    columns applied) for one vote document; errors compared as their messages."""
+    from tracker import xmlsafe
+
+    root = xmlsafe.parse_xml(body)
+    if root.tag == "rollcall-vote":
+        data, mod, args = root.find("vote-data"), house_vote, (False,)
+        row, cols = "recorded-vote", house_vote._COLUMNS
+    else:
+        data, mod, args = root.find("members"), senate_vote, ()
+        row, cols = "member", senate_vote._COLUMNS
+    applied = xmlsafe.columns(data, row, cols) is not None
+
+    def run(fn):
+        try:
+            return fn(data, *args)
+        except ValueError as exc:
+            return f"error: {exc}"
+    return run(mod._positions), run(mod._positions_loop), applied
+
+
+def _columns_or_skip():
+    from tracker import xmlsafe
+
+    if xmlsafe._COLS is None:
+        pytest.skip("tracker/_xmlcols.c is not built here (or TRACKER_PURE_PYTHON is set)")
+
+
+def test_columns_reader_is_built_where_a_compiler_is():
+    import os
+    import shutil
+
+    from tracker import xmlsafe
+
+    if os.environ.get("TRACKER_PURE_PYTHON"):
+        pytest.skip("TRACKER_PURE_PYTHON is set")
+    if not (shutil.which("cc") or shutil.which("gcc")):
+        pytest.skip("no C compiler on this machine: the per-element loops are the ones installed")
+    assert xmlsafe._COLS is not None, "tracker/_xmlcols.c was not built by the install (pip install -e .)"
+
+
+@pytest.mark.parametrize("rel", ["senate_votes/detail_119_1_00001_cloture.xml", "senate_votes/detail_119_1_00003_amendment.xml",
+                                 "senate_votes/detail_119_1_00007_bill.xml",
+                                 "house_votes/trimmed_justabill/house-2025-roll001.xml",
+                                 "house_votes/trimmed_justabill/house_2025_roll021_recorded.xml"])
+def test_columns_reader_equals_the_loop_on_real_votes(rel):
+    _columns_or_skip()
+    fast, loop, applied = _member_positions(shared_fixture(rel).read_bytes())
+    assert applied and fast == loop and len(fast) >= 3
+
+
+@pytest.mark.parametrize("name", ["roll245_2025_amendment.xml", "vote_119_1_00372.xml"])
+def test_columns_reader_equals_the_loop_on_odd_records(name):
+    """Every record shape either reads the same through the columns or falls back to the loop:
+    repeated or missing fields, elements inside a field, comments, CDATA, character references,
+    Unicode and ASCII whitespace, an attribute spelled with an entity."""
+    _columns_or_skip()
+    body = (VOTES / name).read_text(encoding="utf-8")
+    house = name.startswith("roll")
+    row = "recorded-vote" if house else "member"
+    start = body.index(f"<{row}>")
+    rec = body[start:body.index(f"</{row}>", start) + len(f"</{row}>")]
+    field, value_at = ("<vote>", rec.index("<vote>") + len("<vote>")) if house else \
+        ("<vote_cast>", rec.index("<vote_cast>") + len("<vote_cast>"))
+    text_field = "legislator" if house else "last_name"
+    variants = {
+        "usual": rec,
+        "repeated field": rec.replace(f"</{row}>", f"{field}Nay{field.replace('<', '</')}</{row}>"),
+        "missing field": rec.replace(field, "<dropped>").replace(field.replace("<", "</"), "</dropped>"),
+        "element in text": rec.replace(f"</{text_field}>", f"<i>x</i></{text_field}>"),
+        "comment in text": rec[:value_at] + "<!-- c -->" + rec[value_at:],
+        "cdata": rec[:value_at] + "<![CDATA[ ]]>" + rec[value_at:],
+        "char reference": rec[:value_at] + "&#x20;&#9;" + rec[value_at:],
+        "unicode space": rec[:value_at] + "\u2003\u00a0" + rec[value_at:],
+        "accent": rec.replace(f"<{text_field}", f"<{text_field}", 1).replace(f"</{text_field}>", f" Luj\u00e1n</{text_field}>"),
+        "entity in attribute": rec.replace('party="', 'party="&amp;') if house else rec,
+        "comment between fields": rec.replace(field, "<!-- c -->" + field),
+        "empty field": rec[:value_at] + rec[rec.index("</", value_at):],
+    }
+    outcomes = {}
+    for label, variant in variants.items():
+        fast, loop, applied = _member_positions(body.replace(rec, variant, 1).encode())
+        assert fast == loop, label
+        outcomes[label] = applied
+    assert outcomes["usual"] and outcomes["comment in text"] and outcomes["unicode space"] and outcomes["accent"]
+    assert not outcomes["repeated field"] and not outcomes["missing field"] and not outcomes["element in text"]

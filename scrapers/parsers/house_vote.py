@@ -25,7 +25,7 @@ from scrapers.parsers.votes_common import (bill_from_citation, int_or_none, norm
                                            parse_house_datetime, party_letter)
 from scrapers.parsers.votes_common import HOUSE_SEATS
 from tracker import ids
-from tracker.xmlsafe import parse_xml
+from tracker.xmlsafe import columns, parse_xml
 
 KIND = "house_vote"
 PRIORITY = 20
@@ -54,35 +54,42 @@ def _t(el: etree._Element | None, path: str) -> str:
     return " ".join("".join(node.itertext()).split())
 
 
-def parse(body: bytes, url: str | None) -> list[VoteItem]:
-    root = parse_xml(body)
-    if root.tag != "rollcall-vote":
-        raise HouseVoteError(f"expected <rollcall-vote>, found <{root.tag}>")
-    meta = root.find("vote-metadata")
-    if meta is None:
-        raise HouseVoteError("no <vote-metadata>")
-    try:
-        congress = int(_t(meta, "congress"))
-        number = int(_t(meta, "rollcall-num"))
-    except ValueError:
-        raise HouseVoteError("missing or non-numeric <congress>/<rollcall-num>") from None
-    sm = re.match(r"\d+", _t(meta, "session"))
-    if not sm:
-        raise HouseVoteError(f"unreadable <session> {_t(meta, 'session')!r}")
-    session = int(sm.group())
-    time_el = meta.find("action-time")
-    occurred = parse_house_datetime(_t(meta, "action-date"), time_el.get("time-etz") if time_el is not None else None,
-                                    _t(meta, "action-time"))
-    year = occurred.year
-    data = root.find("vote-data")
-    if data is None:
-        raise HouseVoteError("no <vote-data> element (truncated file?)")
+# The member records read in C where possible (tracker.xmlsafe.columns): <recorded-vote> holding
+# one <legislator name-id= party= state= unaccented-name= sort-field=>Name</legislator> and one
+# <vote>Yea</vote>, as every Clerk file does; any other shape goes through _positions_loop.
+_COLUMNS = (("legislator", "name-id", False), ("legislator", "party", False), ("legislator", "state", False),
+            ("legislator", "unaccented-name", False), ("legislator", "sort-field", False),
+            ("legislator", None, True), ("vote", None, True))
 
-    totals = meta.find("vote-totals")
-    candidates = totals.findall("totals-by-candidate") if totals is not None else []
-    question = _t(meta, "vote-question")
-    election = bool(candidates) or "election of the speaker" in question.lower()
 
+def _positions(data: etree._Element, election: bool) -> list[dict]:
+    """One position dict per <recorded-vote> of <vote-data>, in document order."""
+    cols = columns(data, "recorded-vote", _COLUMNS)
+    if cols is None:
+        return _positions_loop(data, election)
+    positions: list[dict] = []
+    pos_memo: dict[str, str] = {}  # vote text -> position: a handful per roll call
+    party_memo: dict[str | None, str | None] = {}
+    is_bioguide = ids.is_bioguide
+    for name_id, party, state, unaccented, sort_field, name, raw in zip(*cols):
+        pos = pos_memo.get(raw)
+        if pos is None:
+            norm = normalize_position(raw)
+            pos = pos_memo[raw] = norm if norm is not None else raw if election else "other:" + raw.lower()
+        name_id = (name_id or "").strip().upper()
+        if not name_id or not raw:
+            raise HouseVoteError(f"legislator without name-id or vote: {name!r}")
+        if party not in party_memo:
+            party_memo[party] = party_letter(party)
+        positions.append({
+            "member_id": name_id[:16], "bioguide_id": name_id if is_bioguide(name_id) else None, "name": name,
+            "last_name": unaccented or sort_field or name, "party": party_memo[party], "state": state or None,
+            "position": pos, "position_raw": raw})
+    return positions
+
+
+def _positions_loop(data: etree._Element, election: bool) -> list[dict]:
+    """:func:`_positions` element by element: any record shape (the reference for the C columns)."""
     positions: list[dict] = []
     votes_memo: dict[str | None, tuple[str, str]] = {}  # <vote> text -> (raw, position): a handful per roll call
     party_memo: dict[str | None, str | None] = {}
@@ -122,6 +129,39 @@ def parse(body: bytes, url: str | None) -> list[VoteItem]:
             "party": party_memo[party], "state": get("state") or None, "position": pos,
             "position_raw": raw})
 
+    return positions
+
+
+def parse(body: bytes, url: str | None) -> list[VoteItem]:
+    root = parse_xml(body)
+    if root.tag != "rollcall-vote":
+        raise HouseVoteError(f"expected <rollcall-vote>, found <{root.tag}>")
+    meta = root.find("vote-metadata")
+    if meta is None:
+        raise HouseVoteError("no <vote-metadata>")
+    try:
+        congress = int(_t(meta, "congress"))
+        number = int(_t(meta, "rollcall-num"))
+    except ValueError:
+        raise HouseVoteError("missing or non-numeric <congress>/<rollcall-num>") from None
+    sm = re.match(r"\d+", _t(meta, "session"))
+    if not sm:
+        raise HouseVoteError(f"unreadable <session> {_t(meta, 'session')!r}")
+    session = int(sm.group())
+    time_el = meta.find("action-time")
+    occurred = parse_house_datetime(_t(meta, "action-date"), time_el.get("time-etz") if time_el is not None else None,
+                                    _t(meta, "action-time"))
+    year = occurred.year
+    data = root.find("vote-data")
+    if data is None:
+        raise HouseVoteError("no <vote-data> element (truncated file?)")
+
+    totals = meta.find("vote-totals")
+    candidates = totals.findall("totals-by-candidate") if totals is not None else []
+    question = _t(meta, "vote-question")
+    election = bool(candidates) or "election of the speaker" in question.lower()
+
+    positions = _positions(data, election)
     counts: dict[str, int | None] = {}
     if candidates:
         for c in candidates:

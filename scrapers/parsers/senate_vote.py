@@ -24,7 +24,7 @@ from scrapers.parsers.votes_common import (bill_from_citation, int_or_none, norm
                                            parse_senate_datetime, party_letter)
 from scrapers.parsers.votes_common import SENATE_SEATS  # noqa: E402
 from tracker import ids
-from tracker.xmlsafe import parse_xml
+from tracker.xmlsafe import columns, parse_xml
 
 KIND = "senate_vote"
 PRIORITY = 20
@@ -64,23 +64,40 @@ def _req_int(root: etree._Element, path: str) -> int:
         raise SenateVoteError(f"<{path}> is not a number: {v!r}") from None
 
 
-def parse(body: bytes, url: str | None) -> list[VoteItem]:
-    root = parse_xml(body)
-    if root.tag != "roll_call_vote":
-        raise SenateVoteError(f"expected <roll_call_vote>, found <{root.tag}>")
-    congress = _req_int(root, "congress")
-    session = _req_int(root, "session")
-    number = _req_int(root, "vote_number")
-    date_text = _t(root, "vote_date")
-    if not date_text:
-        raise SenateVoteError("missing <vote_date>")
-    occurred = parse_senate_datetime(date_text)
-    year = int(_t(root, "congress_year") or occurred.year)
-    modify = _t(root, "modify_date")
-    members_el = root.find("members")
-    if members_el is None:
-        raise SenateVoteError("no <members> element (truncated file?)")
+# The member records read in C where possible (tracker.xmlsafe.columns): <member> holding one each
+# of these children, as every senate.gov file does; any other shape goes through _positions_loop.
+_COLUMNS = (("member_full", None, True), ("last_name", None, True), ("first_name", None, True),
+            ("party", None, True), ("state", None, True), ("vote_cast", None, True), ("lis_member_id", None, True))
 
+
+def _positions(members_el: etree._Element) -> list[dict]:
+    """One position dict per <member> of <members>, in document order."""
+    cols = columns(members_el, "member", _COLUMNS)
+    if cols is None:
+        return _positions_loop(members_el)
+    positions: list[dict] = []
+    pos_memo: dict[str, str] = {}
+    party_memo: dict[str, str | None] = {}
+    is_lis_id = ids.is_lis_id
+    for full, last, first, party, state, raw, lis in zip(*cols):
+        lis = lis.upper()
+        if not lis or not raw:
+            raise SenateVoteError(f"member without lis_member_id or vote_cast: {full!r}")
+        pos = pos_memo.get(raw)
+        if pos is None:
+            pos = pos_memo[raw] = normalize_position(raw) or "other:" + raw.lower()
+        if party not in party_memo:
+            party_memo[party] = party_letter(party)
+        positions.append({
+            "member_id": lis, "lis_id": lis if is_lis_id(lis) else None,
+            "name": full or f"{last} ({party}-{state})",
+            "first_name": first or None, "last_name": last or None, "party": party_memo[party],
+            "state": state or None, "position": pos, "position_raw": raw})
+    return positions
+
+
+def _positions_loop(members_el: etree._Element) -> list[dict]:
+    """:func:`_positions` element by element: any record shape (the reference for the C columns)."""
     positions: list[dict] = []
     pos_memo: dict[str, str] = {}
     party_memo: dict[str, str | None] = {}
@@ -120,6 +137,27 @@ def parse(body: bytes, url: str | None) -> list[VoteItem]:
             "name": full or f"{last} ({party}-{state})",
             "first_name": first or None, "last_name": last or None, "party": party_memo[party],
             "state": state or None, "position": pos, "position_raw": raw})
+    return positions
+
+
+def parse(body: bytes, url: str | None) -> list[VoteItem]:
+    root = parse_xml(body)
+    if root.tag != "roll_call_vote":
+        raise SenateVoteError(f"expected <roll_call_vote>, found <{root.tag}>")
+    congress = _req_int(root, "congress")
+    session = _req_int(root, "session")
+    number = _req_int(root, "vote_number")
+    date_text = _t(root, "vote_date")
+    if not date_text:
+        raise SenateVoteError("missing <vote_date>")
+    occurred = parse_senate_datetime(date_text)
+    year = int(_t(root, "congress_year") or occurred.year)
+    modify = _t(root, "modify_date")
+    members_el = root.find("members")
+    if members_el is None:
+        raise SenateVoteError("no <members> element (truncated file?)")
+
+    positions = _positions(members_el)
 
     count = root.find("count")
     counts = {"yea": int_or_none(_t(count, "yeas")), "nay": int_or_none(_t(count, "nays")),

@@ -19,12 +19,11 @@ Rules (see docs/diff-engine.md):
 from __future__ import annotations
 
 import gc
-import os
 import re
 from dataclasses import dataclass, field
 
 from tracker.ids import bill_id as make_bill_id, version_code_for_name
-from tracker.xmlsafe import UnsafeOrMalformedXML, parse_xml
+from tracker.xmlsafe import UnsafeOrMalformedXML, native_module, parse_xml
 
 
 class BillTextError(ValueError):
@@ -606,19 +605,12 @@ def _native_spec() -> list[tuple[str, int, int]]:
 
 def _load_native():
     """The configured C walk, or None (not built, other lxml/libxml2 versions, or turned off)."""
-    if os.environ.get("TRACKER_PURE_PYTHON"):
-        return None
-    try:
-        from tracker.diff import _ctree
-    except ImportError:
-        return None
     from lxml import etree
 
-    if (_ctree.LXML_VERSION != etree.__version__
-            or _ctree.LIBXML_VERSION != ".".join(map(str, etree.LIBXML_COMPILED_VERSION))):
-        return None
-    _ctree.configure(etree._Element, _native_spec())
-    return _ctree
+    mod = native_module("tracker.diff._ctree")
+    if mod is not None:
+        mod.configure(etree._Element, _native_spec())
+    return mod
 
 
 _NATIVE = _load_native()
