@@ -18,7 +18,7 @@ def _ext_modules() -> list[Extension]:
         import lxml
     except ImportError:  # lxml not installed in the build environment: pure Python only
         return []
-    return [Extension(name, [src], include_dirs=lxml.get_include(), optional=True)
+    return [Extension(name, [src], include_dirs=lxml.get_include(), depends=["tracker/_lxmlshim.h"], optional=True)
             for name, src in (("tracker.diff._ctree", "tracker/diff/_ctree.c"),
                               ("tracker._xmlcols", "tracker/_xmlcols.c"))]
 

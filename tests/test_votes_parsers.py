@@ -241,8 +241,9 @@ def test_unusual_member_layouts_read_like_the_usual_ones():
 # --- the C columns reader (tracker/_xmlcols.c via tracker.xmlsafe.columns) vs the per-element loop --
 
 def _member_positions(body: bytes):
-    """(positions read through tracker.xmlsafe.columns, positions of the per-element loop, whether the
-    columns applied) for one vote document; errors compared as their messages."""
+    """(positions read through tracker.xmlsafe.columns, positions read by the per-element loop
+    ``_columns_loop``, whether the C columns applied) for one vote document; errors compared as
+    their messages."""
     from tracker import xmlsafe
 
     root = xmlsafe.parse_xml(body)
@@ -254,12 +255,15 @@ def _member_positions(body: bytes):
         row, cols = "member", senate_vote._COLUMNS
     applied = xmlsafe.columns(data, row, cols) is not None
 
-    def run(fn):
+    def run(read_columns):
+        saved, mod.columns = mod.columns, read_columns
         try:
-            return fn(data, *args)
+            return mod._positions(data, *args)
         except ValueError as exc:
             return f"error: {exc}"
-    return run(mod._positions), run(mod._positions_loop), applied
+        finally:
+            mod.columns = saved
+    return run(xmlsafe.columns), run(lambda *_: None), applied
 
 
 def _columns_or_skip():

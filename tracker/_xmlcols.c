@@ -20,19 +20,7 @@
  * headers lxml ships; xmlsafe.py only uses this module when the lxml and libxml2 versions it was
  * built against are the ones running.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#include <libxml/tree.h>
-#include <libxml/xmlversion.h>
-#include <lxml-version.h>
-#include <string.h>
-
-typedef struct {
-    PyObject_HEAD
-    void *_doc;
-    xmlNode *_c_node;
-    PyObject *_tag;
-} ElementShim;
+#include "_lxmlshim.h"
 
 static PyTypeObject *element_type = NULL;
 
@@ -50,67 +38,25 @@ static int is_plain(const xmlNode *n, const char *name) {
 }
 
 static PyObject *str_of(const char *s, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] & 0x80)
-            return PyUnicode_DecodeUTF8(s, (Py_ssize_t)n, NULL);
-    PyObject *r = PyUnicode_New((Py_ssize_t)n, 127);
-    if (r != NULL)
-        memcpy(PyUnicode_DATA(r), s, n);
-    return r;
+    return is_ascii(s, n) ? ascii_str(s, n) : PyUnicode_DecodeUTF8(s, (Py_ssize_t)n, NULL);
 }
 
-/* " ".join(s.split()) on UTF-8 bytes: ASCII in C (XML text holds no ASCII whitespace but space,
- * tab, LF, CR), anything else through str.split/str.join themselves. */
+/* " ".join(s.split()) on UTF-8 bytes: ASCII in C, anything else through str.split/str.join. */
 static PyObject *normalised(const char *s, size_t n) {
-    int ascii = 1;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] & 0x80) {
-            ascii = 0;
-            break;
-        }
-    if (!ascii) {
-        PyObject *u = PyUnicode_DecodeUTF8(s, (Py_ssize_t)n, NULL);
-        if (u == NULL)
-            return NULL;
-        PyObject *parts = PyUnicode_Split(u, NULL, -1);
-        Py_DECREF(u);
-        if (parts == NULL)
-            return NULL;
-        PyObject *sep = PyUnicode_FromStringAndSize(" ", 1);
-        PyObject *r = sep ? PyUnicode_Join(sep, parts) : NULL;
-        Py_XDECREF(sep);
-        Py_DECREF(parts);
-        return r;
-    }
-    size_t lo = 0, hi = n;
-    while (lo < hi && (unsigned char)s[lo] <= ' ')
-        lo++;
-    while (hi > lo && (unsigned char)s[hi - 1] <= ' ')
-        hi--;
-    int clean = 1;
-    for (size_t i = lo; i + 1 < hi; i++)
-        if ((unsigned char)s[i] < ' ' || (s[i] == ' ' && (unsigned char)s[i + 1] <= ' ')) {
-            clean = 0;
-            break;
-        }
-    if (clean)
-        return str_of(s + lo, hi - lo);
-    PyObject *r = PyUnicode_New((Py_ssize_t)(hi - lo), 127);
-    if (r == NULL)
+    if (is_ascii(s, n))
+        return ascii_clean(s, n);
+    PyObject *u = PyUnicode_DecodeUTF8(s, (Py_ssize_t)n, NULL);
+    if (u == NULL)
         return NULL;
-    char *d = (char *)PyUnicode_DATA(r);
-    size_t k = 0;
-    for (size_t i = lo; i < hi; i++) {
-        if ((unsigned char)s[i] <= ' ') {
-            if (d[k - 1] != ' ') /* k > 0: s[lo] is not whitespace */
-                d[k++] = ' ';
-        } else {
-            d[k++] = s[i];
-        }
-    }
-    PyObject *t = PyUnicode_FromStringAndSize(d, (Py_ssize_t)k);
-    Py_DECREF(r);
-    return t;
+    PyObject *parts = PyUnicode_Split(u, NULL, -1);
+    Py_DECREF(u);
+    if (parts == NULL)
+        return NULL;
+    PyObject *sep = PyUnicode_FromStringAndSize(" ", 1);
+    PyObject *r = sep ? PyUnicode_Join(sep, parts) : NULL;
+    Py_XDECREF(sep);
+    Py_DECREF(parts);
+    return r;
 }
 
 /* The element's text (its text/CDATA children; it has no element children, checked by the
@@ -300,8 +246,7 @@ PyMODINIT_FUNC PyInit__xmlcols(void) {
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
         return NULL;
-    if (PyModule_AddStringConstant(m, "LXML_VERSION", LXML_VERSION_STRING) < 0 ||
-        PyModule_AddStringConstant(m, "LIBXML_VERSION", LIBXML_DOTTED_VERSION) < 0) {
+    if (add_version_constants(m) < 0) {
         Py_DECREF(m);
         return NULL;
     }

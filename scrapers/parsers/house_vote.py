@@ -56,7 +56,7 @@ def _t(el: etree._Element | None, path: str) -> str:
 
 # The member records read in C where possible (tracker.xmlsafe.columns): <recorded-vote> holding
 # one <legislator name-id= party= state= unaccented-name= sort-field=>Name</legislator> and one
-# <vote>Yea</vote>, as every Clerk file does; any other shape goes through _positions_loop.
+# <vote>Yea</vote>, as every Clerk file does; any other shape goes through _columns_loop.
 _COLUMNS = (("legislator", "name-id", False), ("legislator", "party", False), ("legislator", "state", False),
             ("legislator", "unaccented-name", False), ("legislator", "sort-field", False),
             ("legislator", None, True), ("vote", None, True))
@@ -66,7 +66,7 @@ def _positions(data: etree._Element, election: bool) -> list[dict]:
     """One position dict per <recorded-vote> of <vote-data>, in document order."""
     cols = columns(data, "recorded-vote", _COLUMNS)
     if cols is None:
-        return _positions_loop(data, election)
+        cols = _columns_loop(data)
     positions: list[dict] = []
     pos_memo: dict[str, str] = {}  # vote text -> position: a handful per roll call
     party_memo: dict[str | None, str | None] = {}
@@ -88,48 +88,29 @@ def _positions(data: etree._Element, election: bool) -> list[dict]:
     return positions
 
 
-def _positions_loop(data: etree._Element, election: bool) -> list[dict]:
-    """:func:`_positions` element by element: any record shape (the reference for the C columns)."""
-    positions: list[dict] = []
-    votes_memo: dict[str | None, tuple[str, str]] = {}  # <vote> text -> (raw, position): a handful per roll call
-    party_memo: dict[str | None, str | None] = {}
-    is_bioguide = ids.is_bioguide
+def _columns_loop(data: etree._Element) -> list[list[str | None]]:
+    """:data:`_COLUMNS` element by element, for any record shape: the last <legislator> and the last
+    <vote> of each <recorded-vote>; the legislator's name from all its text."""
+    cols: list[list[str | None]] = [[] for _ in _COLUMNS]
+    name_ids, parties, states, unaccented, sort_fields, names, votes = cols
     for rv in data.iterchildren("recorded-vote"):
-        # The usual shape, <legislator/><vote/>, read by index (435 of them per roll call);
-        # otherwise the last <legislator> and the last <vote> among the children.
-        if len(rv) == 2 and rv[0].tag == "legislator" and rv[1].tag == "vote":
-            leg, vote_el = rv[0], rv[1]
-        else:
-            leg = vote_el = None
-            for child in rv.iterchildren():
-                if child.tag == "legislator":
-                    leg = child
-                elif child.tag == "vote":
-                    vote_el = child
-            if leg is None:
-                raise HouseVoteError("recorded-vote without <legislator>")
-        vote_text = vote_el.text if vote_el is not None else None
-        hit = votes_memo.get(vote_text)
-        if hit is None:
-            raw = " ".join((vote_text or "").split())
-            norm = normalize_position(raw)
-            hit = votes_memo[vote_text] = (raw, norm if norm is not None else raw if election else "other:" + raw.lower())
-        raw, pos = hit
+        leg = vote_el = None
+        for child in rv.iterchildren():
+            if child.tag == "legislator":
+                leg = child
+            elif child.tag == "vote":
+                vote_el = child
+        if leg is None:
+            raise HouseVoteError("recorded-vote without <legislator>")
         get = leg.get
-        name_id = (get("name-id") or "").strip().upper()
-        name = " ".join((leg.text or "").split()) if len(leg) == 0 else " ".join("".join(leg.itertext()).split())
-        if not name_id or not raw:
-            raise HouseVoteError(f"legislator without name-id or vote: {name!r}")
-        party = get("party")
-        if party not in party_memo:
-            party_memo[party] = party_letter(party)
-        positions.append({
-            "member_id": name_id[:16], "bioguide_id": name_id if is_bioguide(name_id) else None, "name": name,
-            "last_name": get("unaccented-name") or get("sort-field") or name,
-            "party": party_memo[party], "state": get("state") or None, "position": pos,
-            "position_raw": raw})
-
-    return positions
+        name_ids.append(get("name-id"))
+        parties.append(get("party"))
+        states.append(get("state"))
+        unaccented.append(get("unaccented-name"))
+        sort_fields.append(get("sort-field"))
+        names.append(" ".join("".join(leg.itertext()).split()))
+        votes.append(" ".join((vote_el.text or "").split()) if vote_el is not None else "")
+    return cols
 
 
 def parse(body: bytes, url: str | None) -> list[VoteItem]:

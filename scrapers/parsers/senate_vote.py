@@ -65,7 +65,7 @@ def _req_int(root: etree._Element, path: str) -> int:
 
 
 # The member records read in C where possible (tracker.xmlsafe.columns): <member> holding one each
-# of these children, as every senate.gov file does; any other shape goes through _positions_loop.
+# of these children, as every senate.gov file does; any other shape goes through _columns_loop.
 _COLUMNS = (("member_full", None, True), ("last_name", None, True), ("first_name", None, True),
             ("party", None, True), ("state", None, True), ("vote_cast", None, True), ("lis_member_id", None, True))
 
@@ -74,7 +74,7 @@ def _positions(members_el: etree._Element) -> list[dict]:
     """One position dict per <member> of <members>, in document order."""
     cols = columns(members_el, "member", _COLUMNS)
     if cols is None:
-        return _positions_loop(members_el)
+        cols = _columns_loop(members_el)
     positions: list[dict] = []
     pos_memo: dict[str, str] = {}
     party_memo: dict[str, str | None] = {}
@@ -96,48 +96,20 @@ def _positions(members_el: etree._Element) -> list[dict]:
     return positions
 
 
-def _positions_loop(members_el: etree._Element) -> list[dict]:
-    """:func:`_positions` element by element: any record shape (the reference for the C columns)."""
-    positions: list[dict] = []
-    pos_memo: dict[str, str] = {}
-    party_memo: dict[str, str | None] = {}
-    short: dict[str | None, str] = {}  # party / state / vote_cast text -> normalised (a few values per vote)
-    is_lis_id = ids.is_lis_id
+def _columns_loop(members_el: etree._Element) -> list[list[str]]:
+    """:data:`_COLUMNS` element by element, for any record shape: the first child of each tag (as
+    ``find()`` gives it), its ``.text`` normalised, "" when missing."""
+    cols: list[list[str]] = [[] for _ in _COLUMNS]
+    tags = [tag for tag, _attr, _norm in _COLUMNS]
     for m in members_el.iterfind("member"):
-        # One pass over the member's children (the first of each tag, as find() would give);
-        # texts are normalised below, only those read.
-        f: dict = {}
+        first: dict = {}
         for child in m:
-            tag = child.tag
-            if tag not in f:
-                f[tag] = child.text
-        get = f.get
-        raw = short.get(t := get("vote_cast"))
-        if raw is None:
-            raw = short[t] = " ".join(t.split()) if t else ""
-        party = short.get(t := get("party"))
-        if party is None:
-            party = short[t] = " ".join(t.split()) if t else ""
-        state = short.get(t := get("state"))
-        if state is None:
-            state = short[t] = " ".join(t.split()) if t else ""
-        lis = " ".join(t.split()).upper() if (t := get("lis_member_id")) else ""
-        last = " ".join(t.split()) if (t := get("last_name")) else ""
-        first = " ".join(t.split()) if (t := get("first_name")) else ""
-        full = " ".join(t.split()) if (t := get("member_full")) else ""
-        if not lis or not raw:
-            raise SenateVoteError(f"member without lis_member_id or vote_cast: {full!r}")
-        pos = pos_memo.get(raw)
-        if pos is None:
-            pos = pos_memo[raw] = normalize_position(raw) or "other:" + raw.lower()
-        if party not in party_memo:
-            party_memo[party] = party_letter(party)
-        positions.append({
-            "member_id": lis, "lis_id": lis if is_lis_id(lis) else None,
-            "name": full or f"{last} ({party}-{state})",
-            "first_name": first or None, "last_name": last or None, "party": party_memo[party],
-            "state": state or None, "position": pos, "position_raw": raw})
-    return positions
+            if child.tag not in first:
+                first[child.tag] = child.text
+        for col, tag in zip(cols, tags):
+            t = first.get(tag)
+            col.append(" ".join(t.split()) if t else "")
+    return cols
 
 
 def parse(body: bytes, url: str | None) -> list[VoteItem]:

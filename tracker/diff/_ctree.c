@@ -22,20 +22,8 @@
  * libxml2's xmlNode, from the headers lxml ships (lxml.get_include()); tree.py only uses this module
  * when the lxml and libxml2 versions it was built against are the ones running.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#include <libxml/tree.h>
-#include <libxml/xmlversion.h>
-#include <lxml-version.h>
+#include "../_lxmlshim.h"
 #include <stdint.h>
-#include <string.h>
-
-typedef struct {
-    PyObject_HEAD
-    void *_doc;
-    xmlNode *_c_node;
-    PyObject *_tag;
-} ElementShim;
 
 /* tag classes */
 enum { K_OTHER = 0, K_PROV, K_ENUM, K_HEADER, K_SKIP, K_TRANSPARENT, K_TEXTLIKE, K_TOC };
@@ -178,54 +166,12 @@ static int has_provision(Cache *cache, const xmlNode *el) {
     return 0;
 }
 
-/* A str of n ASCII bytes (no UTF-8 decoding pass). */
-static PyObject *ascii_str(const char *p, size_t n) {
-    PyObject *r = PyUnicode_New((Py_ssize_t)n, 127);
-    if (r != NULL)
-        memcpy(PyUnicode_DATA(r), p, n);
-    return r;
-}
-
-/* The buffer as a str: ASCII text with its whitespace normalised (tree._clean), else raw.
- * XML 1.0 text holds no ASCII whitespace but space, tab, LF and CR (no VT, FF, FS..US), so for
- * ASCII "collapse runs of whitespace and strip" is: bytes <= ' ' are spaces. The checks are
- * branch-free loops the compiler vectorises (most texts only need their ends stripped). */
+/* The buffer as a str: ASCII text with its whitespace normalised (what tree._clean does with an
+ * ASCII string), else raw (the caller cleans it). */
 static PyObject *to_str(Buf *b) {
-    const unsigned char *s = (const unsigned char *)b->p;
-    size_t n = b->len;
-    unsigned char high = 0;
-    for (size_t i = 0; i < n; i++)
-        high |= s[i];
-    if (high & 0x80)
-        return PyUnicode_DecodeUTF8(b->p, (Py_ssize_t)n, NULL);
-    size_t lo = 0, hi = n;
-    while (lo < hi && s[lo] <= ' ')
-        lo++;
-    while (hi > lo && s[hi - 1] <= ' ')
-        hi--;
-    unsigned char bad = 0; /* a tab/CR/LF, or a space followed by whitespace */
-    const unsigned char *m = s + lo;
-    size_t len = hi - lo;
-    for (size_t i = 0; i + 1 < len; i++)
-        bad |= (unsigned char)((m[i] < ' ') | ((m[i] == ' ') & (m[i + 1] <= ' ')));
-    if (!bad)
-        return ascii_str((const char *)m, len);
-    PyObject *r = PyUnicode_New((Py_ssize_t)(hi - lo), 127);
-    if (r == NULL)
-        return NULL;
-    char *d = (char *)PyUnicode_DATA(r);
-    size_t k = 0;
-    for (size_t i = lo; i < hi; i++) {
-        if (s[i] <= ' ') {
-            if (d[k - 1] != ' ') /* k > 0: s[lo] is not whitespace */
-                d[k++] = ' ';
-        } else {
-            d[k++] = (char)s[i];
-        }
-    }
-    PyObject *t = ascii_str(d, k);
-    Py_DECREF(r);
-    return t;
+    if (!is_ascii(b->p, b->len))
+        return PyUnicode_DecodeUTF8(b->p, (Py_ssize_t)b->len, NULL);
+    return ascii_clean(b->p, b->len);
 }
 
 static PyObject *field(Cache *cache, const xmlNode *el) {
@@ -446,8 +392,7 @@ PyMODINIT_FUNC PyInit__ctree(void) {
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
         return NULL;
-    if (PyModule_AddStringConstant(m, "LXML_VERSION", LXML_VERSION_STRING) < 0 ||
-        PyModule_AddStringConstant(m, "LIBXML_VERSION", LIBXML_DOTTED_VERSION) < 0 ||
+    if (add_version_constants(m) < 0 ||
         PyModule_AddIntConstant(m, "K_OTHER", K_OTHER) < 0 || PyModule_AddIntConstant(m, "K_PROV", K_PROV) < 0 ||
         PyModule_AddIntConstant(m, "K_ENUM", K_ENUM) < 0 || PyModule_AddIntConstant(m, "K_HEADER", K_HEADER) < 0 ||
         PyModule_AddIntConstant(m, "K_SKIP", K_SKIP) < 0 ||

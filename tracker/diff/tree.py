@@ -360,7 +360,7 @@ def _new_provision(kind: str, enum: str, header: str, path: str, text: str, pare
     """``Provision(kind, enum, header, path, text, [], parent)`` appended to ``parent.children``,
     without the dataclass ``__init__`` call: the same attributes stored in the same order (instances
     keep sharing one key table), ``_full`` left to the class default None as ``__init__`` leaves it.
-    (Inlined for the leaf provisions in :func:`_build_fast`.)"""
+    (Inlined, with :func:`_path`, in :func:`_adopt`, which makes every provision of the C walk.)"""
     p = _object_new(Provision)
     p.kind = kind
     p.enum = enum
@@ -522,22 +522,8 @@ def _build_fast(el, kind: str, parent: Provision, parent_path: str, simple: bool
     else:
         text = ""
     if p is None:
-        if enum is None:
-            enum = ""
-        lab = _LABEL.get(kind)
-        if lab is None:
-            lab = enum or kind
-        elif enum:
-            lab = f"{lab} {enum}".strip()  # (as Provision.label: the enum may end in a space)
-        p = _object_new(Provision)
-        p.kind = kind
-        p.enum = enum
-        p.header = header or ""
-        p.path = parent_path + " > " + lab if parent_path else lab
-        p.text = text
-        p.children = []
-        p.parent = parent
-        parent.children.append(p)
+        enum = enum or ""
+        _new_provision(kind, enum, header or "", _path(kind, enum, parent_path), text, parent)
     else:
         if header is not None:
             p.header = header  # (a <header> after the first child provision)
