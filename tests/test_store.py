@@ -189,3 +189,44 @@ def test_record_many_puts_the_connection_setting_back(store, monkeypatch):
     assert seen == [2]
     with get_engine().connect() as c:
         assert c.connection.dbapi_connection.execute("PRAGMA temp_store").fetchone()[0] == 0
+
+
+def test_replaced_rows_are_stored_exactly_as_given(any_store):
+    """A replaced child set (SQLite: multi-row VALUES statements of 2**k rows, a value every row
+    shares bound once) stores each row as a row-by-row INSERT does: values, NULLs, model defaults,
+    the column's type conversion, the rows' order, and each row's trigger (the search index)."""
+    sqlite = any_store.backend == "sqlite"
+    same = "the same object in every row"
+
+    def text(i):
+        return 7 if sqlite and i == 7 else "ab" * (i % 4)  # SQLite: an int into a TEXT column
+
+    rows = [dict(version_id="hr1-119-ih", seq=i, enum=None, header=f"Sec. {i}." if i % 3 else None, path=same,
+                 text=text(i)) for i in range(300)]  # 300 = 256 + 32 + 8 + 4 rows
+    record([EntityRecord("provision", rows, ("version_id", "seq"), replace={"version_id": "hr1-119-ih"})])
+    got = any_store.rows("SELECT seq, kind, enum, header, path, text FROM provision ORDER BY "
+                         + ("rowid" if sqlite else "seq"))
+    assert got == [(i, "section", None, f"Sec. {i}." if i % 3 else None, same, str(text(i))) for i in range(300)]
+    assert any_store.scalar("SELECT count(*) FROM search_doc WHERE doc_type = 'provision'") == 300
+
+
+def test_record_many_rolls_back_a_document_the_database_refuses(any_store):
+    """The database refusing a document's rows (a NOT NULL column left empty) rolls that document
+    back alone, to its savepoint: the documents around it in the batch are kept, and the connection
+    goes on (Postgres: the failed transaction is usable again after ROLLBACK TO SAVEPOINT)."""
+    from db.store import record_many
+
+    def doc(n, text):
+        return ([vote_event(key=f"vote:s{n}-119.2025"),
+                 EntityRecord("provision", [dict(version_id=f"v{n}", seq=1, text=text)], ("version_id", "seq"),
+                              replace={"version_id": f"v{n}"})],
+                DocumentIn(body=f"<doc {n}/>".encode(), url=f"https://x/{n}.xml"))
+
+    out = record_many([doc(1, "a"), doc(2, None), doc(3, "c")])
+    assert type(out[0]).__name__ == type(out[2]).__name__ == "Counts" and out[0].inserted == out[2].inserted == 1
+    assert isinstance(out[1], Exception) and "null" in str(out[1]).lower()
+    assert sorted(r[0] for r in any_store.rows("SELECT key FROM event")) == ["vote:s1-119.2025", "vote:s3-119.2025"]
+    assert sorted(r[0] for r in any_store.rows("SELECT version_id FROM provision")) == ["v1", "v3"]
+    assert any_store.scalar("SELECT count(*) FROM source_document") == 2
+    again = record_many([doc(2, "b")])
+    assert again[0].inserted == 1 and any_store.scalar("SELECT count(*) FROM provision") == 3
