@@ -373,17 +373,6 @@ def _new_provision(kind: str, enum: str, header: str, path: str, text: str, pare
     return p
 
 
-def _simple_whitespace(body: bytes, root) -> bool:
-    """True when no text node of the document can hold a tab or a CR: the document is UTF-8 (or
-    ASCII; so a tab or a ``&`` is that byte) and its raw bytes hold no tab and no character
-    reference (XML turns every raw CR into LF; the predefined entities are not whitespace). Then an
-    ASCII text needs only ``"\\n"`` and ``"  "`` checks, not four, to know whether ``strip``
-    normalises it (see :func:`_clean`). (``&`` is searched first: one memchr.)"""
-    enc = (root.getroottree().docinfo.encoding or "").upper()
-    return (enc in ("UTF-8", "UTF8", "US-ASCII", "ASCII") and b"\t" not in body
-            and (b"&" not in body or b"&#" not in body))
-
-
 # What :func:`_flat` writes around an element without child elements, by tag: (before, after) its
 # text. <toc> writes nothing (not even its text); a comment/PI/entity node (non-str tag) neither.
 _FLAT_WRAP: dict[str, tuple[str, str]] = {t: (" ", " ") for t in _BLOCK}
@@ -430,16 +419,15 @@ def _flat_text_fast(el) -> str:
     return _clean("".join(out))
 
 
-def _build_fast(el, kind: str, parent: Provision, parent_path: str, simple: bool) -> None:
+def _build_fast(el, kind: str, parent: Provision, parent_path: str) -> None:
     """The provision element ``el`` -> a Provision appended to ``parent.children``: :func:`_fill`'s
     provision branch (enum and header are ``el``'s first <enum>/<header> children, flattened; own
     text is the flattened text of its other non-provision children).
 
     The usual children (<enum>, <header>, <text> without child elements, child provisions) are
-    handled inline, whitespace normalised as by :func:`_clean` (inlined: an ASCII text without LF
-    only needs ``strip`` when ``simple``, see :func:`_simple_whitespace`, or when it also has no
-    tab, CR or double space). Anything else goes through :func:`_flat_fast` or the reference
-    functions. The Provision is built (see :func:`_new_provision`) when its first child provision
+    handled in one loop over the children (the pure-Python path, where the C walk is not built);
+    whitespace is normalised by :func:`_clean`. Anything else goes through :func:`_flat_fast` or the
+    reference functions. The Provision is built (see :func:`_new_provision`) when its first child provision
     needs it as parent (the path needs the enum: if no <enum> was seen yet, the first one is looked
     up, as ``_fill`` does), else at the end with its text."""
     enum = header = p = path = None
@@ -449,19 +437,7 @@ def _build_fast(el, kind: str, parent: Provision, parent_path: str, simple: bool
         tag = c.tag
         if tag == "enum":
             if enum is None:
-                t = c.text
-                if len(c):
-                    enum = _enum_text(c)
-                elif t:
-                    if t.isascii() and "\n" not in t and "  " not in t and (simple or not ("\t" in t or "\r" in t)):
-                        t = t.strip()
-                    else:
-                        t = _clean(t)
-                    if t[-1:] == "." and t[:1] != "(":
-                        t = t[:-1]
-                    enum = t
-                else:
-                    enum = ""
+                enum = _enum_text(c)
         elif tag == "text":
             t = c.text
             if len(c):
@@ -476,16 +452,7 @@ def _build_fast(el, kind: str, parent: Provision, parent_path: str, simple: bool
                 own += (" ", t or "", " ")
         elif tag == "header":
             if header is None:
-                t = c.text
-                if len(c):
-                    header = _flat_text_fast(c)
-                elif t:
-                    if t.isascii() and "\n" not in t and "  " not in t and (simple or not ("\t" in t or "\r" in t)):
-                        header = t.strip()
-                    else:
-                        header = _clean(t)
-                else:
-                    header = ""
+                header = _field_text(c)
         elif tag in _PROV:
             if p is None:
                 if enum is None:
@@ -493,7 +460,7 @@ def _build_fast(el, kind: str, parent: Provision, parent_path: str, simple: bool
                     enum = _enum_text(e) if e is not None else ""
                 path = _path(kind, enum, parent_path)
                 p = _new_provision(kind, enum, header or "", path, "", parent)
-            _build_fast(c, tag, p, path, simple)
+            _build_fast(c, tag, p, path)
         elif tag in _SKIP or not isinstance(tag, str):
             continue
         else:
@@ -508,17 +475,13 @@ def _build_fast(el, kind: str, parent: Provision, parent_path: str, simple: bool
                         enum = _enum_text(e) if e is not None else ""
                     path = _path(kind, enum, parent_path)
                     p = _new_provision(kind, enum, header or "", path, "", parent)
-                _fill_fast(c, p, own, path, simple)
+                _fill_fast(c, p, own, path)
             else:
                 _flat_fast(c, own)
     if own is not None:
         text = _clean("".join(own))
     elif own1:
-        t = own1
-        if t.isascii() and "\n" not in t and "  " not in t and (simple or not ("\t" in t or "\r" in t)):
-            text = t.strip()
-        else:
-            text = _clean(t)
+        text = _clean(own1)
     else:
         text = ""
     if p is None:
@@ -530,19 +493,19 @@ def _build_fast(el, kind: str, parent: Provision, parent_path: str, simple: bool
         p.text = text
 
 
-def _fill_fast(el, prov: Provision, own: list[str], path: str, simple: bool) -> None:
+def _fill_fast(el, prov: Provision, own: list[str], path: str) -> None:
     """:func:`_fill` for an element that only wraps provisions (the bill body, <amendment-block>,
     an unknown element holding provisions): its enum/header children are skipped."""
     for c in el[:]:  # (one C-level list of the children: cheaper than the child iterator)
         tag = c.tag
         if tag in _PROV:
-            _build_fast(c, tag, prov, path, simple)
+            _build_fast(c, tag, prov, path)
         elif tag == "enum" or tag == "header" or tag in _SKIP or not isinstance(tag, str):
             continue
         elif tag in _TEXTLIKE:
             _flat_fast(c, own)
         elif tag in _TRANSPARENT or _has_provision(c):
-            _fill_fast(c, prov, own, path, simple)
+            _fill_fast(c, prov, own, path)
         else:
             _flat_fast(c, own)
 
@@ -838,9 +801,8 @@ def parse_bill_text(body: bytes, url: str | None = None, *, _reference: bool = F
                     _adopt(kids, top, "")
                     own.append(text)  # (raw: cleaned below)
             else:
-                simple = _simple_whitespace(body, root)
                 for b in bodies:
-                    _fill_fast(b, top, own, "", simple)
+                    _fill_fast(b, top, own, "")
         finally:
             if gc_was:
                 gc.enable()
