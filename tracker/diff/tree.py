@@ -419,6 +419,18 @@ def _flat_text_fast(el) -> str:
     return _clean("".join(out))
 
 
+def _open_provision(el, kind: str, enum: str | None, header: str | None, parent: Provision,
+                    parent_path: str) -> tuple[str, str, Provision]:
+    """(enum, path, Provision) of the provision element ``el`` when its first child provision needs
+    it as parent: the enum seen so far, or ``el``'s first <enum> (as ``_fill`` finds it); the header
+    seen so far ("" if none yet; a later <header> is set at the end)."""
+    if enum is None:
+        e = el.find("enum")
+        enum = _enum_text(e) if e is not None else ""
+    path = _path(kind, enum, parent_path)
+    return enum, path, _new_provision(kind, enum, header or "", path, "", parent)
+
+
 def _build_fast(el, kind: str, parent: Provision, parent_path: str) -> None:
     """The provision element ``el`` -> a Provision appended to ``parent.children``: :func:`_fill`'s
     provision branch (enum and header are ``el``'s first <enum>/<header> children, flattened; own
@@ -455,11 +467,7 @@ def _build_fast(el, kind: str, parent: Provision, parent_path: str) -> None:
                 header = _field_text(c)
         elif tag in _PROV:
             if p is None:
-                if enum is None:
-                    e = el.find("enum")
-                    enum = _enum_text(e) if e is not None else ""
-                path = _path(kind, enum, parent_path)
-                p = _new_provision(kind, enum, header or "", path, "", parent)
+                enum, path, p = _open_provision(el, kind, enum, header, parent, parent_path)
             _build_fast(c, tag, p, path)
         elif tag in _SKIP or not isinstance(tag, str):
             continue
@@ -470,11 +478,7 @@ def _build_fast(el, kind: str, parent: Provision, parent_path: str) -> None:
                 _flat_fast(c, own)
             elif tag in _TRANSPARENT or _has_provision(c):
                 if p is None:
-                    if enum is None:
-                        e = el.find("enum")
-                        enum = _enum_text(e) if e is not None else ""
-                    path = _path(kind, enum, parent_path)
-                    p = _new_provision(kind, enum, header or "", path, "", parent)
+                    enum, path, p = _open_provision(el, kind, enum, header, parent, parent_path)
                 _fill_fast(c, p, own, path)
             else:
                 _flat_fast(c, own)
